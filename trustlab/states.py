@@ -45,5 +45,6 @@ def lookup(value: str) -> tuple[str, str, str]:
     key = str(value).strip()
     hit = BY_ABBR.get(key.upper()) or BY_NAME.get(key.lower()) or BY_FIPS.get(key.zfill(2))
     if hit is None:
-        raise KeyError(f"{value!r} is not a U.S. state, DC or territory name, abbreviation or FIPS code")
+        raise KeyError(
+            f"{value!r} is not a U.S. state, DC or territory name, abbreviation or FIPS code")
     return hit

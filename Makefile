@@ -1,0 +1,67 @@
+# Trust & Enforcement — build and test the course.
+#   make book    install (first time) into .venv, run every notebook, build the HTML book
+#   make test    the whole test suite (lint, data, notebooks, exercises, build, browser)
+#   make serve   serve the built book on http://127.0.0.1:8000
+#   make lab     JupyterLab on this machine, for the data labs and exercises
+#   make bench   measure build, execution, page weight (writes benchmarks/results/)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# Builds and tests run with the network guard: any Python process (including notebook
+# kernels) that tries to reach a non-local host fails loudly.
+OFFLINE := TRUSTLAB_OFFLINE=1 PYTHONPATH=$(CURDIR)/tools/offline
+BOOK_FLAGS := -W -n --keep-going
+
+.PHONY: book test lint serve lab bench lock clean venv exercises help
+
+help:
+	@sed -n '2,7p' Makefile
+
+venv: $(BIN)/.installed
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	@test -x $(BIN)/python || { echo "Creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@
+
+book: venv
+	$(OFFLINE) $(BIN)/jupyter-book build . $(BOOK_FLAGS)
+	@echo
+	@echo "The book is built. Open it with:  make serve   (then http://127.0.0.1:$(PORT)/)"
+	@echo "or open this file in a browser:  $(CURDIR)/_build/html/index.html"
+
+lint: venv
+	$(BIN)/ruff check trustlab tests tools
+
+test: venv lint
+	$(OFFLINE) $(BIN)/python -m pytest
+
+serve:
+	@test -f _build/html/index.html || $(MAKE) book
+	@echo "Serving the book at http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+lab: venv
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --notebook-dir=$(CURDIR)
+
+exercises: venv
+	$(BIN)/python -m trustlab exercises
+
+bench: venv
+	$(OFFLINE) $(BIN)/python benchmarks/run.py
+
+# Re-resolve requirements.in into exact versions (needs the package index).
+lock:
+	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
+	.lockvenv/bin/python -m pip install --quiet --upgrade "pip>=24"
+	.lockvenv/bin/python -m pip install --quiet -r requirements.in
+	{ echo "# Exact versions installed by make book / make test. Regenerate with: make lock"; \
+	  .lockvenv/bin/python -m pip freeze --exclude-editable | grep -v '^-e '; } > requirements.lock
+	rm -rf .lockvenv
+
+clean:
+	rm -rf _build

@@ -1,0 +1,112 @@
+"""The book builds strictly, notebook errors fail the build, and the HTML is self-contained."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+from conftest import ROOT, build_book
+
+TAG_URL = re.compile(
+    r"<(script|link|img|iframe|source|audio|video)\b[^>]*?\b(src|href)=\"([^\"]+)\"", re.I)
+LOCAL = {"", "127.0.0.1", "localhost"}
+
+
+def html_pages(build: Path) -> list[Path]:
+    return sorted(p for p in build.rglob("*.html")
+                  if not {"_static", "_sources", "_images"} & set(p.relative_to(build).parts))
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for e in entries or []:
+            if "file" in e:
+                files.append(e["file"])
+            walk(e.get("sections"))
+            walk(e.get("chapters"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    return files
+
+
+def test_every_toc_page_is_built(built_book):
+    for f in toc_files():
+        assert (built_book / f"{f}.html").is_file(), f"{f} was not built"
+
+
+def test_no_third_party_assets_in_any_page(built_book):
+    offenders = []
+    for page in html_pages(built_book):
+        for tag, _attr, url in TAG_URL.findall(page.read_text(encoding="utf-8")):
+            host = urlparse(url).hostname or ""
+            if host not in LOCAL and not url.startswith(("data:", "#", "mailto:")):
+                offenders.append(f"{page.relative_to(built_book)}: <{tag}> {url}")
+    assert not offenders, "pages load third-party assets:\n" + "\n".join(offenders)
+
+
+def test_chart_scripts_only_on_chart_pages(built_book):
+    with_charts = []
+    for page in html_pages(built_book):
+        text = page.read_text(encoding="utf-8")
+        has_chart = 'class="trustlab-chart"' in text
+        loads_bundle = "trustlab/vega-bundle.js" in text
+        assert has_chart == loads_bundle, f"{page.name}: chart={has_chart} bundle={loads_bundle}"
+        with_charts += [page] if has_chart else []
+    assert with_charts, "no page has a chart"
+    assert (built_book / "_static" / "trustlab" / "vega-bundle.js").stat().st_size > 100_000
+
+
+def test_every_chart_has_a_text_description(built_book):
+    for page in html_pages(built_book):
+        text = page.read_text(encoding="utf-8")
+        for block in re.findall(r'<div class="trustlab-chart".*?</details></div>', text, re.S):
+            desc = re.search(r"<details.*?<p>(.*?)</p>", block, re.S).group(1)
+            assert len(desc) > 40, f"{page.name}: chart description too short: {desc!r}"
+            spec = re.search(r'<script type="application/json">(.*?)</script>', block, re.S)
+            assert json.loads(spec.group(1).replace("<\\/", "</"))["$schema"]
+
+
+def test_widgets_have_a_static_fallback_not_a_dead_control(built_book):
+    for page in html_pages(built_book):
+        text = page.read_text(encoding="utf-8")
+        assert "application/vnd.jupyter.widget-view+json" not in text, page.name
+        assert "require.min.js" not in text and "embed-amd" not in text, page.name
+    lab = (built_book / "notebooks" / "00-getting-started.html").read_text(encoding="utf-8")
+    assert "trustlab-static-note" in lab and "make lab" in lab
+
+
+def test_mathjax_is_served_locally(built_book):
+    assert (built_book / "_static" / "mathjax" / "tex-chtml.js").is_file()
+
+
+@pytest.mark.build
+def test_a_notebook_error_fails_the_build(tmp_path):
+    """A copy of the book's configuration with one failing notebook must not build."""
+    book = tmp_path / "book"
+    book.mkdir()
+    cfg = yaml.safe_load((ROOT / "_config.yml").read_text())
+    (book / "references.bib").write_text("@misc{x,\n  title={X}\n}\n")
+    cfg["exclude_patterns"] = []
+    (book / "_config.yml").write_text(yaml.safe_dump(cfg))
+    (book / "_toc.yml").write_text("format: jb-book\nroot: index\nchapters:\n- file: broken\n")
+    (book / "index.md").write_text("# Index\n")
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": "c1", "metadata": {},
+                     "outputs": [], "source": "raise ValueError('deliberate failure')"}],
+          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                      "language": "python"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    (book / "broken.ipynb").write_text(json.dumps(nb))
+    result = build_book(book)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "deliberate failure" in out and "broken" in out
+    shutil.rmtree(book / "_build", ignore_errors=True)

@@ -1,0 +1,77 @@
+"""ipywidgets explorers for students working in JupyterLab.
+
+A widget needs a live Python kernel. In the static book there is none, so :func:`live` gives
+every explorer an honest fallback: the book shows a note saying what the control does and how
+to run it (and points to the Altair chart that works without a kernel) instead of a dead
+control.
+"""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as w
+import pandas as pd
+from IPython.display import display
+
+from . import data
+
+LAUNCH_HINT = (
+    "Run it yourself: open this notebook in JupyterLab (<code>make lab</code> in the course "
+    "folder, or your class's JupyterHub) and run the cells from the top."
+)
+
+
+class Live:
+    """Wraps a widget: JupyterLab shows the widget; the static book shows ``fallback``."""
+
+    def __init__(self, widget: w.Widget, what: str):
+        self.widget = widget
+        self.what = what
+
+    def fallback_html(self) -> str:
+        return (
+            '<div class="trustlab-static-note" role="note"><strong>Interactive explorer '
+            "(needs Python).</strong> " + html.escape(self.what) + " " + LAUNCH_HINT + "</div>"
+        )
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
+        bundle = dict(bundle)
+        bundle["text/html"] = self.fallback_html()
+        bundle["text/plain"] = f"[Interactive explorer: {self.what}]"
+        return bundle
+
+
+def live(widget: w.Widget, what: str) -> Live:
+    """Display-ready wrapper: ``live(box, "what the control does")``."""
+    return Live(widget, what)
+
+
+def removals_explorer(df: pd.DataFrame | None = None) -> Live:
+    """Pick a span of fiscal years and see removals, returns and their sum recomputed."""
+    df = data.load("removals_returns") if df is None else df
+    df = df.dropna(subset=["returns"])
+    lo, hi = int(df["fiscal_year"].min()), int(df["fiscal_year"].max())
+    years = w.IntRangeSlider(value=(max(lo, 2009), min(hi, 2016)), min=lo, max=hi, step=1,
+                             description="Fiscal years", continuous_update=False,
+                             layout=w.Layout(width="520px"))
+    out = w.Output()
+
+    def update(change=None):
+        a, b = years.value
+        part = df[(df["fiscal_year"] >= a) & (df["fiscal_year"] <= b)]
+        rem, ret = int(part["removals"].sum()), int(part["returns"].sum())
+        table = pd.DataFrame(
+            {"People": [rem, ret, rem + ret]},
+            index=["Removals (formal order)", "Returns (no order)", "Removals + returns"])
+        out.clear_output()
+        with out:
+            print(f"Fiscal years {a}–{b} ({b - a + 1} years)")
+            display(table.style.format("{:,}"))
+
+    years.observe(update, names="value")
+    update()
+    return live(w.VBox([years, out]),
+                "A slider picks a span of fiscal years and recomputes the removals, returns "
+                "and their total for that span.")
