@@ -12,7 +12,6 @@ import html
 
 import ipywidgets as w
 import pandas as pd
-from IPython.display import display
 
 from . import data
 
@@ -56,22 +55,22 @@ def removals_explorer(df: pd.DataFrame | None = None) -> Live:
     years = w.IntRangeSlider(value=(max(lo, 2009), min(hi, 2016)), min=lo, max=hi, step=1,
                              description="Fiscal years", continuous_update=False,
                              layout=w.Layout(width="520px"))
-    out = w.Output()
+    # An HTML widget (not an Output widget) shows the result: updating it sends no stream
+    # output, so the notebook's stored outputs stay identical between runs.
+    result = w.HTML()
 
     def update(change=None):
         a, b = years.value
         part = df[(df["fiscal_year"] >= a) & (df["fiscal_year"] <= b)]
         rem, ret = int(part["removals"].sum()), int(part["returns"].sum())
         table = pd.DataFrame(
-            {"People": [rem, ret, rem + ret]},
+            {"People": [f"{rem:,}", f"{ret:,}", f"{rem + ret:,}"]},
             index=["Removals (formal order)", "Returns (no order)", "Removals + returns"])
-        out.clear_output()
-        with out:
-            print(f"Fiscal years {a}–{b} ({b - a + 1} years)")
-            display(table.style.format("{:,}"))
+        result.value = (f"<p>Fiscal years {a}–{b} ({b - a + 1} years)</p>"
+                        + table.to_html(border=0))
 
     years.observe(update, names="value")
     update()
-    return live(w.VBox([years, out]),
+    return live(w.VBox([years, result]),
                 "A slider picks a span of fiscal years and recomputes the removals, returns "
                 "and their total for that span.")

@@ -1,0 +1,164 @@
+"""Exercise pipeline: sources pass their own checks, student notebooks are generated and up to
+date, run cleanly, and give teaching feedback to a student who is wrong, raises, or deletes a
+cell; the autograder scores submissions."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from trustlab import exercises
+from trustlab.checks import digest
+
+ROOT = Path(__file__).resolve().parent.parent
+STUDENT = ROOT / "exercises" / "student"
+SETS = [p.stem for p in exercises.sources()]
+
+
+def run_notebook(nb: nbformat.NotebookNode, folder: Path) -> nbformat.NotebookNode:
+    NotebookClient(nb, timeout=120, allow_errors=True,
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    return nb
+
+
+def check_outputs(nb: nbformat.NotebookNode) -> dict[str, str]:
+    """{question: feedback text} for every `grader.check("qN")` cell."""
+    out = {}
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.source.startswith("grader.check("):
+            q = cell.source.split('"')[1]
+            texts = []
+            for o in cell.outputs:
+                if o.output_type == "error":
+                    texts.append("ERROR " + o.ename + ": " + o.evalue)
+                texts.append(o.get("data", {}).get("text/plain", "") or o.get("text", ""))
+            out[q] = "\n".join(texts)
+    return out
+
+
+def errors(nb: nbformat.NotebookNode) -> list[str]:
+    return [f"{o.ename}: {o.evalue}" for c in nb.cells if c.cell_type == "code"
+            for o in c.outputs if o.output_type == "error"]
+
+
+@pytest.fixture
+def student_dir(tmp_path: Path) -> Path:
+    for f in STUDENT.iterdir():
+        shutil.copy(f, tmp_path)
+    return tmp_path
+
+
+def test_student_files_are_up_to_date_with_sources():
+    stale = exercises.stale_student_files()
+    assert not stale, f"run `make exercises` and commit: stale {stale}"
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_solution_source_passes_public_and_hidden_checks(name, tmp_path):
+    rows = exercises.grade(name, [exercises.SOURCE / f"{name}.ipynb"], tmp_path / "g.csv")
+    row = rows[0]
+    assert "error" not in row, row
+    assert row["possible"] > 0 and row["total"] == row["possible"], row
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_untouched_student_notebook_runs_and_every_check_teaches(name, student_dir):
+    nb = run_notebook(nbformat.read(student_dir / f"{name}.ipynb", as_version=4), student_dir)
+    assert not errors(nb), errors(nb)
+    feedback = check_outputs(nb)
+    assert feedback, "no grader.check cells"
+    for q, text in feedback.items():
+        assert "not yet" in text and "Expected:" in text and "Hint:" in text, (q, text)
+        assert "Traceback" not in text and "AssertionError" not in text, (q, text)
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_untouched_student_notebook_passes_nbval(name, student_dir):
+    # Student notebooks ship without outputs, so nbval runs in lax mode: no cell may error.
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-o", "addopts=", "-p", "no:cacheprovider",
+         "--nbval-lax", "-q", str(student_dir / f"{name}.ipynb")],
+        capture_output=True, text=True, cwd=student_dir, env=os.environ.copy())
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def _student(student_dir: Path, edits: dict[str, str], delete: str | None = None):
+    """The 00 student notebook with answer cells replaced (keyed by their first line)."""
+    nb = nbformat.read(student_dir / "00-getting-started.ipynb", as_version=4)
+    cells = []
+    for cell in nb.cells:
+        first = cell.source.splitlines()[0] if cell.source else ""
+        if delete and first.startswith(delete):
+            continue
+        for start, new in edits.items():
+            if cell.cell_type == "code" and first.startswith(start):
+                cell.source = new
+        cells.append(cell)
+    nb.cells = cells
+    return run_notebook(nb, student_dir)
+
+
+def test_student_with_a_wrong_answer_is_told_what_to_fix(student_dir):
+    nb = _student(student_dir, {
+        "removals_1954 =": 'removals_1954 = int(removals.loc[removals["fiscal_year"] == 1954, '
+                           '"returns"].iloc[0])',
+        "share_returns_1954 =": "share_returns_1954 = 97.0",
+        "q6_answer =": 'q6_answer = "a"',
+    })
+    fb = check_outputs(nb)
+    assert "far too large" in fb["q1"] and "'returns' column instead" in fb["q1"]
+    assert "must lie between 0 and 1" in fb["q3"] and "multiply by 100" in fb["q3"]
+    assert '"a" is not the best answer' in fb["q6"] and "Hint:" in fb["q6"]
+
+
+def test_student_whose_function_raises_is_shown_the_failing_line(student_dir):
+    nb = _student(student_dir, {"def total_between": (
+        "def total_between(df, start, end):\n"
+        "    years = end - start\n"
+        "    return df['removal'].sum() / years\n")})
+    text = check_outputs(nb)["q4"]
+    assert "your code raised KeyError: 'removal'" in text
+    assert "Line 3 of your code failed: `return df['removal'].sum() / years`" in text
+    assert "Traceback" not in text
+
+
+def test_student_who_deleted_a_cell_is_told_how_to_recover(student_dir):
+    nb = _student(student_dir, {}, delete="removals_1954 =")
+    text = check_outputs(nb)["q1"]
+    assert "could not find a variable called `removals_1954`" in text
+    assert "If you deleted that cell" in text
+
+
+def test_student_who_left_the_placeholder_is_told(student_dir):
+    text = check_outputs(_student(student_dir, {}))["q2"]
+    assert "`returns_1954` is still `...`" in text
+
+
+def test_autograder_scores_an_empty_submission_zero(tmp_path):
+    rows = exercises.grade("00-getting-started", [STUDENT / "00-getting-started.ipynb"],
+                           tmp_path / "g.csv")
+    assert rows[0]["total"] == 0 and rows[0]["possible"] >= 6
+    assert (tmp_path / "g.csv").read_text().startswith("submission,")
+
+
+def test_solutions_never_reach_the_student_files():
+    for name in SETS:
+        text = (STUDENT / f"{name}.ipynb").read_text()
+        assert "BEGIN SOLUTION" not in text and "# SOLUTION" not in text
+        assert "Rubric" not in text
+    checks = (STUDENT / "00-getting-started_checks.py").read_text()
+    assert "30264" not in checks and digest(30264) in checks
+
+
+def test_strip_solutions_markers():
+    src = "x = 42  # SOLUTION\nif True:\n    # BEGIN SOLUTION\n    y = 1\n    # END SOLUTION\n"
+    assert exercises.strip_solutions(src) == "x = ...\nif True:\n    ..."
+    with pytest.raises(exercises.ExerciseError, match="never closed"):
+        exercises.strip_solutions("# BEGIN SOLUTION\nx = 1")

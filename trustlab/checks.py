@@ -1,0 +1,294 @@
+"""Auto-checks for exercise notebooks: feedback that teaches.
+
+A check file (``NN-slug_checks.py``) defines questions with :func:`question`. In the student
+notebook, ``grader = Checker("NN-slug")`` then ``grader.check("q1")`` runs that question's
+checks against the notebook's variables and prints what was expected, what is wrong and a
+hint, never a bare assertion or a traceback wall. Correct answers are stored only as digests
+(:func:`digest`), so reading the check file does not give them away.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import importlib.util
+import linecache
+import math
+import numbers
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REGISTRY: dict[str, dict[str, list[Question]]] = {}
+_LOADING: list[str] = []  # name of the check module being loaded
+
+
+# ------------------------------------------------------------------------------------------
+# Digests
+
+
+def _normal(value: Any, round_to: int | None = None) -> str:
+    try:
+        import numpy as np
+        if isinstance(value, np.generic):
+            value = value.item()
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(value, bool):
+        return f"bool:{value}"
+    if isinstance(value, numbers.Integral):
+        return f"num:{int(value)}"
+    if isinstance(value, numbers.Real):
+        v = float(value)
+        if math.isnan(v):
+            return "num:nan"
+        if round_to is not None:
+            v = round(v, round_to)
+        if v == int(v):
+            return f"num:{int(v)}"
+        return f"num:{v!r}"
+    if isinstance(value, str):
+        return "str:" + " ".join(value.strip().lower().split())
+    if isinstance(value, (list, tuple)):
+        return "seq:[" + ",".join(_normal(v, round_to) for v in value) + "]"
+    if isinstance(value, (set, frozenset)):
+        return "set:{" + ",".join(sorted(_normal(v, round_to) for v in value)) + "}"
+    return "repr:" + repr(value)
+
+
+def digest(value: Any, round_to: int | None = None) -> str:
+    """A short, stable fingerprint of an answer (numbers 42 and 42.0 agree; strings ignore
+    case and surrounding spaces)."""
+    return hashlib.sha256(_normal(value, round_to).encode()).hexdigest()[:16]
+
+
+# ------------------------------------------------------------------------------------------
+# Defining questions
+
+
+@dataclass
+class Question:
+    name: str
+    func: Callable[[Check], None]
+    points: float = 1
+    expected: str = ""
+    hint: str = ""
+    hidden: bool = False
+
+
+def question(name: str, *, points: float = 1, expected: str = "", hint: str = "",
+             hidden: bool = False):
+    """Decorator registering ``func(ck)`` as a check of question ``name``."""
+
+    def deco(func: Callable[[Check], None]):
+        module = _LOADING[-1] if _LOADING else func.__module__
+        REGISTRY.setdefault(module, {}).setdefault(name, []).append(
+            Question(name, func, points, expected, hint, hidden))
+        return func
+
+    return deco
+
+
+class CheckFailed(Exception):
+    """A check found a problem; the message is written for the student."""
+
+
+@dataclass
+class Check:
+    """What a check function receives: the student's variables and helpers that fail with a
+    message a student can act on."""
+
+    ns: dict
+    question: str
+    notes: list[str] = field(default_factory=list)
+
+    def var(self, name: str) -> Any:
+        if name not in self.ns:
+            raise CheckFailed(
+                f"I could not find a variable called `{name}`. Run the cell where you define "
+                f"it (cells run top to bottom). If you deleted that cell, add a cell with "
+                f"`{name} = ...` above this check and fill in your answer.")
+        value = self.ns[name]
+        if value is Ellipsis:
+            raise CheckFailed(f"`{name}` is still `...`: replace the `...` with your answer "
+                              "and run the cell again.")
+        return value
+
+    def is_type(self, value: Any, types: type | tuple[type, ...], what: str) -> None:
+        try:
+            import numpy as np
+            if isinstance(value, np.generic):
+                value = value.item()
+        except ImportError:  # pragma: no cover
+            pass
+        if types is int and isinstance(value, float) and value.is_integer():
+            return
+        if types in (float, (int, float)) and isinstance(value, numbers.Real):
+            return
+        if not isinstance(value, types) or (types is int and isinstance(value, bool)):
+            raise CheckFailed(f"Your answer should be {what}, but it is a "
+                              f"{type(value).__name__} (`{_short(value)}`).")
+
+    def equal(self, value: Any, expected_digest: str, *, round: int | None = None,
+              message: str = "") -> None:
+        if digest(value, round) != expected_digest:
+            raise CheckFailed(message or f"`{_short(value)}` is not the value I expected.")
+
+    def choice(self, value: Any, expected_digest: str, options: str = "abcd") -> None:
+        if not isinstance(value, str) or value.strip().lower() not in options:
+            raise CheckFailed(f"Answer with one letter from {', '.join(options)} in quotes, "
+                              f"e.g. \"{options[0]}\"; you gave `{_short(value)}`.")
+        self.equal(value.strip().lower(), expected_digest,
+                   message=f"\"{value.strip().lower()}\" is not the best answer.")
+
+    def require(self, condition: Any, message: str) -> None:
+        if not condition:
+            raise CheckFailed(message)
+
+    def call(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        """Call a student's function; an exception in it is reported with the failing line."""
+        if not callable(func):
+            raise CheckFailed(f"`{_short(func)}` is not a function: define it with `def`.")
+        try:
+            return func(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - we explain the student's own exception
+            raise CheckFailed(explain_exception(exc, f"calling `{getattr(func, '__name__', func)}`"
+                                                f"({', '.join(map(_short, args))})")) from None
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _is_student_frame(filename: str) -> bool:
+    return filename.startswith("<ipython-input") or "ipykernel_" in filename or \
+        filename.startswith("<cell")
+
+
+def explain_exception(exc: BaseException, doing: str) -> str:
+    """One or two sentences: which line of the student's code failed, and why."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    student = [f for f in frames if _is_student_frame(f.filename)]
+    where = ""
+    if student:
+        f = student[-1]
+        line = (f.line or linecache.getline(f.filename, f.lineno)).strip()
+        where = f" Line {f.lineno} of your code failed: `{line}`."
+    return (f"While {doing}, your code raised {type(exc).__name__}: {exc}.{where} "
+            "Fix that line and run your cell again, then re-run this check.")
+
+
+# ------------------------------------------------------------------------------------------
+# Running checks
+
+
+@dataclass
+class Result:
+    question: str
+    passed: bool
+    points: float
+    possible: float
+    message: str = ""
+    expected: str = ""
+    hint: str = ""
+
+    def text(self) -> str:
+        if self.passed:
+            return f"{self.question}: all checks passed. Well done."
+        lines = [f"{self.question}: not yet. {self.message}"]
+        if self.expected:
+            lines.append(f"  Expected: {self.expected}.")
+        if self.hint:
+            lines.append(f"  Hint: {self.hint}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        if self.passed:
+            return (f'<div class="trustlab-check ok" role="status"><strong>&#10004; '
+                    f"{html.escape(self.question)}</strong>: all checks passed. Well done.</div>")
+        parts = [f'<div class="trustlab-check fail" role="status" style="border-left:4px solid '
+                 f'#b26b00;padding:.3em .8em"><strong>{html.escape(self.question)}: not yet.'
+                 f"</strong> {html.escape(self.message)}"]
+        if self.expected:
+            parts.append(f"<br><em>Expected:</em> {html.escape(self.expected)}.")
+        if self.hint:
+            parts.append(f"<br><em>Hint:</em> {html.escape(self.hint)}")
+        return "".join(parts) + "</div>"
+
+    def __repr__(self) -> str:
+        return self.text()
+
+
+def run_question(questions: list[Question], ns: dict, name: str) -> Result:
+    possible = sum(q.points for q in questions if not q.hidden) or \
+        sum(q.points for q in questions)
+    for q in questions:
+        ck = Check(ns, name)
+        try:
+            q.func(ck)
+        except CheckFailed as fail:
+            return Result(name, False, 0, possible, str(fail), q.expected, q.hint)
+        except Exception as exc:  # noqa: BLE001 - a student's value broke the check itself
+            return Result(name, False, 0, possible, explain_exception(exc, "checking your answer"),
+                          q.expected, q.hint)
+    return Result(name, True, possible, possible)
+
+
+def load_checks(path: Path) -> dict[str, list[Question]]:
+    """Import a check file; return its questions by name."""
+    key = f"trustlab_checks_{path.stem}_{abs(hash(str(path.resolve())))}"
+    REGISTRY.pop(key, None)
+    spec = importlib.util.spec_from_file_location(key, path)
+    module = importlib.util.module_from_spec(spec)
+    _LOADING.append(key)
+    try:
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    finally:
+        _LOADING.pop()
+    return REGISTRY.get(key, {})
+
+
+class Checker:
+    """``grader = Checker("01-history")`` in a student notebook; ``grader.check("q1")``."""
+
+    def __init__(self, exercise: str, folder: str | Path | None = None, ns: dict | None = None):
+        self.exercise = exercise
+        here = Path(folder) if folder else Path.cwd()
+        candidates = [here / f"{exercise}_checks.py",
+                      Path(__file__).resolve().parent.parent / "exercises" / "student"
+                      / f"{exercise}_checks.py"]
+        found = next((p for p in candidates if p.is_file()), None)
+        if found is None:
+            raise FileNotFoundError(
+                f"The checks for exercise {exercise} ({exercise}_checks.py) are not next to this "
+                "notebook. Download them with the notebook (same folder) and run this cell again.")
+        self.path = found
+        self.questions = load_checks(found)
+        self._ns = ns
+
+    def _namespace(self) -> dict:
+        if self._ns is not None:
+            return self._ns
+        try:
+            from IPython import get_ipython
+            shell = get_ipython()
+            if shell is not None:
+                return shell.user_ns
+        except ImportError:  # pragma: no cover
+            pass
+        return sys._getframe(2).f_globals
+
+    def check(self, name: str) -> Result:
+        if name not in self.questions:
+            known = ", ".join(sorted(self.questions))
+            return Result(name, False, 0, 0, f"There is no question called {name!r} in this "
+                          f"exercise set. Questions: {known}.")
+        return run_question(self.questions[name], self._namespace(), name)
+
+    def check_all(self) -> list[Result]:
+        return [self.check(n) for n in sorted(self.questions)]
