@@ -35,7 +35,7 @@ book: venv
 	@echo "or open this file in a browser:  $(CURDIR)/_build/html/index.html"
 
 lint: venv
-	$(BIN)/ruff check trustlab tests tools
+	$(BIN)/ruff check trustlab tests tools benchmarks
 
 test: venv lint
 	$(OFFLINE) $(BIN)/python -m pytest

@@ -155,11 +155,14 @@ class Check:
         try:
             return func(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - we explain the student's own exception
-            raise CheckFailed(explain_exception(exc, f"calling `{getattr(func, '__name__', func)}`"
-                                                f"({', '.join(map(_short, args))})")) from None
+            call = f"{getattr(func, '__name__', func)}({', '.join(map(_short, args))})"
+            raise CheckFailed(explain_exception(exc, f"calling `{call}`")) from None
 
 
 def _short(value: Any, limit: int = 60) -> str:
+    shape = getattr(value, "shape", None)
+    if shape is not None and not isinstance(value, (str, bytes)) and len(shape) > 0:
+        return f"<{type(value).__name__} of shape {tuple(shape)}>"
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -177,7 +180,7 @@ def explain_exception(exc: BaseException, doing: str) -> str:
     if student:
         f = student[-1]
         line = (f.line or linecache.getline(f.filename, f.lineno)).strip()
-        where = f" Line {f.lineno} of your code failed: `{line}`."
+        where = f" Line {f.lineno} of your code failed" + (f": `{line}`." if line else ".")
     return (f"While {doing}, your code raised {type(exc).__name__}: {exc}.{where} "
             "Fix that line and run your cell again, then re-run this check.")
 
