@@ -1,0 +1,185 @@
+"""Benchmark the book and the student experience, and enforce the budgets.
+
+Run with ``make bench``. Writes ``benchmarks/results/bench.md`` and ``bench.csv`` and exits
+non-zero when a budget is broken. Budgets (2-core machine):
+
+* every notebook (data labs and student exercises) runs top to bottom in under 10 s;
+* a warm rebuild with nothing changed takes under 5 s;
+* no page's HTML is over 500 KB;
+* chart scripts are loaded only on pages with charts;
+* zero requests to third-party hosts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "_build"
+HTML = BUILD / "html"
+OUT = ROOT / "benchmarks" / "results"
+BIN = Path(sys.executable).parent
+ANCHOR = {"cold_s_per_page": 12.7, "render_s_per_page": 2.4, "mean_page_kb": 1075}
+BUDGET = {"notebook_s": 10.0, "warm_s": 5.0, "page_kb": 500.0}
+ASSET = re.compile(r"<(?:script|link)\b[^>]*?\b(?:src|href)=\"([^\"]+)\"", re.I)
+
+
+def timed(cmd: list[str], **kw) -> tuple[float, subprocess.CompletedProcess]:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, **kw)
+    return time.perf_counter() - start, proc
+
+
+def build() -> float:
+    seconds, proc = timed([str(BIN / "jupyter-book"), "build", ".", "-W", "-n", "--keep-going"])
+    if proc.returncode != 0:
+        sys.exit("book build failed:\n" + (proc.stdout + proc.stderr)[-4000:])
+    return seconds
+
+
+def pages() -> list[Path]:
+    return sorted(p for p in HTML.rglob("*.html")
+                  if not {"_static", "_sources", "_images"} & set(p.relative_to(HTML).parts)
+                  and p.name not in {"genindex.html", "search.html"})
+
+
+def page_weight(page: Path) -> dict:
+    text = page.read_text(encoding="utf-8")
+    raw = len(text.encode())
+    total, total_gz, external = raw, len(gzip.compress(text.encode())), []
+    for url in dict.fromkeys(ASSET.findall(text)):  # a preloaded script is fetched once
+        if urlparse(url).hostname not in (None, "", "127.0.0.1", "localhost"):
+            external.append(url)
+            continue
+        target = (page.parent / url.split("?")[0].split("#")[0]).resolve()
+        if target.is_file() and target.suffix in (".js", ".css"):
+            data = target.read_bytes()
+            total += len(data)
+            total_gz += len(gzip.compress(data))
+    return {"page": page.relative_to(HTML).as_posix(), "html_kb": raw / 1024,
+            "with_assets_kb": total / 1024, "with_assets_gzip_kb": total_gz / 1024,
+            "has_chart": 'class="trustlab-chart"' in text,
+            "loads_chart_js": "trustlab/vega-bundle.js" in text, "external": external}
+
+
+def notebook_times() -> list[tuple[str, float]]:
+    out = []
+    for nb_path in sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
+            (ROOT / "exercises" / "student").glob("*.ipynb")):
+        nb = nbformat.read(nb_path, as_version=4)
+        with tempfile.TemporaryDirectory() as tmp:
+            for f in nb_path.parent.glob("*_checks.py"):
+                shutil.copy(f, tmp)
+            folder = tmp if "exercises" in nb_path.parts else str(nb_path.parent)
+            start = time.perf_counter()
+            NotebookClient(nb, timeout=120, allow_errors=True,
+                           resources={"metadata": {"path": folder}}).execute()
+            out.append((nb_path.relative_to(ROOT).as_posix(), time.perf_counter() - start))
+    return out
+
+
+def install_measure() -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        venv = Path(tmp) / "venv"
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "-r",
+                        str(ROOT / "requirements.lock")], check=True, capture_output=True)
+        seconds = time.perf_counter() - start
+        size = sum(f.stat().st_size for f in venv.rglob("*") if f.is_file()) / 2**20
+    return seconds, size
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--skip-install", action="store_true", help="do not time a fresh install")
+    ap.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
+    args = ap.parse_args()
+    rows: list[tuple[str, str, str]] = []
+    problems: list[str] = []
+
+    shutil.rmtree(BUILD, ignore_errors=True)
+    cold = build()
+    warm = build()
+    intro = ROOT / "book" / "intro.md"
+    original = intro.read_text(encoding="utf-8")
+    try:
+        intro.write_text(original + "\n<!-- bench edit -->\n", encoding="utf-8")
+        warm_edit = build()
+    finally:
+        intro.write_text(original, encoding="utf-8")
+    build()  # leave the build matching the sources
+
+    weights = [page_weight(p) for p in pages()]
+    n_pages = len(weights)
+    nb_times = notebook_times()
+    exec_total = sum(t for name, t in nb_times if name.startswith("notebooks/"))
+    heaviest = max(weights, key=lambda w: w["with_assets_kb"])
+
+    rows += [("cold build (clean cache, every notebook executed)", f"{cold:.1f} s", ""),
+             ("cold build per page", f"{cold / n_pages:.2f} s",
+              f"anchor {ANCHOR['cold_s_per_page']} s "
+              f"({ANCHOR['cold_s_per_page'] / (cold / n_pages):.1f}x better)"),
+             ("  of which notebook execution (measured separately)", f"{exec_total:.1f} s", ""),
+             ("warm rebuild, nothing changed", f"{warm:.1f} s", f"budget {BUDGET['warm_s']} s"),
+             ("warm rebuild, one page edited", f"{warm_edit:.1f} s",
+              f"anchor render-only {ANCHOR['render_s_per_page']} s/page"),
+             ("pages", str(n_pages), ""),
+             ("mean page HTML", f"{sum(w['html_kb'] for w in weights) / n_pages:.0f} KB",
+              f"anchor {ANCHOR['mean_page_kb']} KB"),
+             ("heaviest page with its scripts and styles",
+              f"{heaviest['with_assets_kb']:.0f} KB "
+              f"({heaviest['with_assets_gzip_kb']:.0f} KB gzip)",
+              heaviest["page"]),
+             ("external requests", str(sum(len(w["external"]) for w in weights)), "must be 0")]
+    if warm > BUDGET["warm_s"]:
+        problems.append(f"warm rebuild took {warm:.1f} s (budget {BUDGET['warm_s']} s)")
+    for name, t in nb_times:
+        rows.append((f"execute {name}", f"{t:.1f} s", f"budget {BUDGET['notebook_s']} s"))
+        if t > BUDGET["notebook_s"]:
+            problems.append(f"{name} took {t:.1f} s (budget {BUDGET['notebook_s']} s)")
+    for w in weights:
+        rows.append((f"page {w['page']}", f"{w['html_kb']:.0f} KB HTML",
+                     f"{w['with_assets_kb']:.0f} KB with assets"))
+        if w["html_kb"] > BUDGET["page_kb"]:
+            problems.append(f"{w['page']} HTML is {w['html_kb']:.0f} KB (budget 500 KB)")
+        if w["has_chart"] != w["loads_chart_js"]:
+            problems.append(f"{w['page']}: chart scripts on a page without charts, or missing")
+        problems += [f"{w['page']}: external request {u}" for u in w["external"]]
+    if not args.skip_tests:
+        t, proc = timed([str(BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        rows.append(("whole test suite", f"{t:.1f} s", "passed" if proc.returncode == 0
+                     else "FAILED"))
+    if not args.skip_install:
+        secs, size = install_measure()
+        rows += [("install (fresh venv from requirements.lock)", f"{secs:.1f} s", ""),
+                 ("installed environment size", f"{size:.0f} MB", "")]
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with open(OUT / "bench.csv", "w", newline="") as fh:
+        csv.writer(fh).writerows([("measure", "value", "note"), *rows])
+    md = ["# Benchmark results", "", f"Machine: {subprocess.getoutput('nproc')} cores. "
+          f"Date: {time.strftime('%Y-%m-%d')}.", "", "| measure | value | note |", "|---|---|---|"]
+    md += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    md += ["", "Budgets: " + ("all met." if not problems else "BROKEN:"),
+           *[f"- {p}" for p in problems]]
+    (OUT / "bench.md").write_text("\n".join(md) + "\n", encoding="utf-8")
+    print("\n".join(md))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
