@@ -74,3 +74,28 @@ def removals_explorer(df: pd.DataFrame | None = None) -> Live:
     return live(w.VBox([years, result]),
                 "A slider picks a span of fiscal years and recomputes the removals, returns "
                 "and their total for that span.")
+
+
+# ------------------------------------------------------------------------------------------
+# History (chapter 1): builders for this chapter go below this banner.
+# ------------------------------------------------------------------------------------------
+
+
+# ------------------------------------------------------------------------------------------
+# The 287(g) program (chapter 2): builders for this chapter go below this banner.
+# ------------------------------------------------------------------------------------------
+
+
+# ------------------------------------------------------------------------------------------
+# Evidence on crime (chapter 3): builders for this chapter go below this banner.
+# ------------------------------------------------------------------------------------------
+
+
+# ------------------------------------------------------------------------------------------
+# Trust and crime reporting (chapter 4): builders for this chapter go below this banner.
+# ------------------------------------------------------------------------------------------
+
+
+# ------------------------------------------------------------------------------------------
+# Best practices (chapter 5): builders for this chapter go below this banner.
+# ------------------------------------------------------------------------------------------
