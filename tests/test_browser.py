@@ -90,3 +90,61 @@ def test_altair_control_changes_the_chart(browser, server, built_book):
     assert any(t.startswith("0.") for t in ticks_after), ticks_after  # shares run 0 to 1
     page.screenshot(path=str(SHOTS / "control-moved.png"), full_page=False)
     assert not external and not errors
+
+
+# Operating one bound control of a chart, the way a reader would. Returns a label for the
+# report, or None when the chart has no control.
+_OPERATE = """
+(chart) => {
+  const b = chart.querySelector('.vega-bindings');
+  if (!b) return null;
+  const radio = [...b.querySelectorAll('input[type=radio]')].find(r => !r.checked);
+  const sel = b.querySelector('select');
+  const range = b.querySelector('input[type=range]');
+  const box = b.querySelector('input[type=checkbox]');
+  let what;
+  if (sel && sel.options.length > 1) {
+    sel.selectedIndex = (sel.selectedIndex + 1) % sel.options.length;
+    sel.dispatchEvent(new Event('change', {bubbles: true}));
+    what = 'select ' + sel.value;
+  } else if (radio) {
+    radio.click(); what = 'radio ' + radio.value;
+  } else if (range) {
+    const lo = +range.min, hi = +range.max, v = +range.value;
+    range.value = String(Math.abs(v - hi) > Math.abs(v - lo) ? hi : lo);
+    range.dispatchEvent(new Event('input', {bubbles: true}));
+    range.dispatchEvent(new Event('change', {bubbles: true}));
+    what = 'range ' + range.value;
+  } else if (box) {
+    box.click(); what = 'checkbox';
+  } else return null;
+  return what;
+}
+"""
+
+
+def test_every_chart_control_redraws_its_chart(browser, server, built_book):
+    """Every chart that has bound controls responds to the first of them, offline."""
+    problems, operated = [], 0
+    for html in html_pages(built_book):
+        rel = html.relative_to(built_book).as_posix()
+        page, external, errors = open_page(browser, f"{server}/{rel}")
+        n = wait_for_charts(page)
+        for i in range(n):
+            chart = page.locator(".trustlab-chart").nth(i)
+            before = chart.locator("svg").first.inner_html()
+            what = chart.evaluate(_OPERATE)
+            if what is None:
+                continue
+            operated += 1
+            try:
+                page.wait_for_function(
+                    "([el, b]) => el.querySelector('svg').innerHTML !== b",
+                    arg=[chart.element_handle(), before], timeout=5_000)
+            except Exception:
+                problems.append(f"{rel}: chart {i + 1} did not redraw after {what}")
+        problems += [f"{rel}: request to another host: {u}" for u in external]
+        problems += [f"{rel}: console error: {e}" for e in errors]
+        page.close()
+    assert not problems, "\n".join(problems)
+    assert operated >= 1, "no chart with a control was found in the built book"
