@@ -243,3 +243,18 @@ def test_returned_frame_is_a_copy(mini):
     df.loc[0, "count"] = 0
     assert data.load("toy").loc[0, "count"] == 359885
     assert isinstance(df, pd.DataFrame)
+
+
+def test_references_bib_has_no_duplicate_keys():
+    """Chapters are written on branches and references.bib is merged as a union: an entry two
+    branches both added would appear twice and break the strict book build."""
+    import re
+    from collections import Counter
+
+    text = data.bib_path().read_text(encoding="utf-8")
+    keys = [k for kind, k in re.findall(r"@(\w+)\s*\{\s*([^,\s]+)\s*,", text)
+            if kind.lower() not in {"comment", "string", "preamble"}]
+    dupes = sorted(k for k, n in Counter(keys).items() if n > 1)
+    assert not dupes, f"references.bib defines these keys more than once: {dupes}"
+    bad = sorted(k for k in keys if k != k.lower())
+    assert not bad, f"bib keys must be lower case (CONTRIBUTING.md): {bad}"
