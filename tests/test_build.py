@@ -88,6 +88,18 @@ def test_mathjax_is_served_locally(built_book):
     assert (built_book / "_static" / "mathjax" / "tex-chtml.js").is_file()
 
 
+def test_no_file_in_the_book_names_a_cdn(built_book):
+    """Not only the pages: no script, stylesheet or MathJax component the book serves may carry
+    a CDN address that some code path (an old-browser fallback, a menu option) could fetch."""
+    cdn = re.compile(r"cdn\.jsdelivr|unpkg\.com|cdnjs\.|googletagmanager|google-analytics")
+    hits = []
+    for f in built_book.rglob("*"):
+        if f.suffix in {".js", ".css", ".html", ".json"} and f.is_file():
+            if cdn.search(f.read_text(encoding="utf-8", errors="replace")):
+                hits.append(f.relative_to(built_book).as_posix())
+    assert not hits, f"files naming a CDN host: {hits[:20]}"
+
+
 @pytest.mark.build
 def test_a_notebook_error_fails_the_build(tmp_path):
     """A copy of the book's configuration with one failing notebook must not build."""
