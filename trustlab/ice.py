@@ -261,8 +261,9 @@ def parse_signed(value: Any, as_of: date) -> tuple[date | None, str | None, bool
         if candidate is not None and _plausible(candidate, as_of):
             note = f"year typed as {y}"
             return candidate, (f"{why}; {note}" if why else note), False
-        return None, (f"year {y} is impossible and {fixed} would be after the workbook "
-                      f"date {as_of.isoformat()}; left empty"), True
+        if not 1000 <= y < 3000:
+            return None, (f"year {y} is impossible and {fixed} would not be a possible "
+                          f"signing date for a list dated {as_of.isoformat()}; left empty"), True
     try:
         result = date(y, mo, d)
     except ValueError:
