@@ -464,3 +464,20 @@ def test_shipped_tables_are_consistent():
     assert agreements["state"].nunique() == latest["states"]
     agencies = agreements.assign(k=agreements["agency"].str.casefold())[["state", "k"]]
     assert len(agencies.drop_duplicates()) == latest["agencies"]
+
+
+def test_datasheets_describe_the_shipped_list():
+    """After a refresh, the titles and datasheets must be updated too (they name the date of
+    ICE's list and its counts): this fails until they are."""
+    agreements = data.load("agreements_287g")
+    as_of = agreements["as_of"].iloc[0]
+    day = f"{as_of.day} {as_of:%B %Y}"
+    for name in ("agreements_287g", "agreements_by_state"):
+        assert day in data.resource(name)["title"], f"{name}: title should name {day}"
+    assert f"{len(agreements)} rows" in data.resource("agreements_287g")["datasheet"]["what"]
+    assert f"{as_of:%B %Y}" in data.resource("agreements_signed_by_month")["title"]
+    snaps = data.load("ice_snapshots")
+    last = snaps["as_of"].max()
+    assert f"{last.day} {last:%B %Y}" in data.resource("ice_snapshots")["title"]
+    for name in ice.TABLES:
+        assert "refresh-287g" in data.resource(name)["datasheet"]["update"]

@@ -786,8 +786,15 @@ def refresh(path: str | Path, out: str | Path | None = None, as_of: date | None 
     if not dry_run:
         _write_atomically({files[n]: t for n, t in texts.items()})
     verb = "Would write" if dry_run else "Wrote"
-    summary = "\n".join([report(wb), f"{verb}:", *[f"  {p}" for p in files.values()]])
+    summary = "\n".join([report(wb), f"{verb}:", *[f"  {_shown_path(p)}" for p in files.values()]])
     return RefreshResult(wb, files, dry_run, summary)
+
+
+def _shown_path(p: Path) -> str:
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)
 
 
 def _write_atomically(files: dict[Path, str]) -> None:
