@@ -283,6 +283,17 @@ def test_no_header_anywhere(tmp_path):
     assert "Name" in msg
 
 
+def test_two_lists_in_one_workbook_are_not_silently_halved(tmp_path):
+    path = workbook(tmp_path, [row()])
+    wb = openpyxl.load_workbook(path)
+    extra = wb.create_sheet("Florida")
+    extra.append(HEADER)
+    extra.append(row(STATE="FLORIDA"))
+    wb.save(path)
+    msg = message(path)
+    assert "'Sheet1', 'Florida'" in msg and "lose" in msg and "one sheet" in msg
+
+
 def test_unknown_model_names_row_and_column(tmp_path):
     path = workbook(tmp_path, [row(), row(SUPPORT_TYPE="Task Force Modle"),
                                row(SUPPORT_TYPE="Hybrid")])

@@ -16,6 +16,9 @@ The workbook has real quirks, each of which :func:`read_workbook` repairs and re
 * variants of the model names (``Task Force Model ``, ``Warrant Service Officer Model``,
   ``WSO``...) -> the course's three labels.
 
+MOA and ADDENDUM are read only to note whether ICE had posted the agreement ("link
+pending") or lists an addendum; their spacing is not reported.
+
 Losing nothing is the rule. A date that cannot be repaired keeps its row: ``signed`` is left
 empty and the row's ``repair`` text and the report say why (a *warning*, not an error).
 Anything that would force a row to be dropped or guessed (an unknown state, an unknown model,
@@ -423,18 +426,28 @@ def read_workbook(path: str | Path, as_of: date | None = None,
 
 def _read_sheets(path: Path, wb, as_of: date, edition: str) -> Workbook:
     first_rows = {}
+    lists = []
     for ws in wb.worksheets:
         hit = _find_header(ws)
         if hit is None:
             row1 = next(ws.iter_rows(max_row=1, values_only=True), ())
             first_rows[ws.title] = [clean_text(v) for v in row1 if clean_text(v)]
-            continue
-        header_row, index, found = hit
+        else:
+            lists.append((ws, hit))
+    if len(lists) > 1:
+        names = ", ".join(f"'{ws.title}'" for ws, _ in lists)
+        raise _err(path, f"sheets {names} all look like a list of agencies (each has STATE "
+                         "and LAW ENFORCEMENT AGENCY columns); reading only one would lose "
+                         "the others.",
+                   "ICE publishes one sheet. If ICE now splits its list across sheets, copy "
+                   "them into one sheet (or delete the extra ones) and run the command "
+                   "again.")
+    for ws, (header_row, index, found) in lists:
         missing = [COLUMNS[c][0] for c in REQUIRED if c not in index]
         if missing:
             hint = ""
             if path.name.lower().startswith("pending"):
-                hint = ("This looks like ICE's list of *pending* agencies, which has no "
+                hint = ("This looks like ICE's list of pending agencies, which has no "
                         "signing dates; give the participating-agencies workbook. ")
             raise _err(path, f"sheet '{ws.title}', header row {header_row}: missing required "
                              f"column(s) {', '.join(missing)}. Columns found: "
