@@ -11,7 +11,8 @@ The workbook has real quirks, each of which :func:`read_workbook` repairs and re
 * signing dates typed as text with a missing slash (``05/082025`` -> 2025-05-08,
   ``7/72025`` -> 2025-07-07), a year typed as 5025 (-> 2025, only when the repaired date is
   not after the workbook's own date), Excel serial numbers, dates typed as text;
-* ``#N/A`` in COUNTY (ICE's placeholder for municipal and state agencies) -> empty;
+* ``#N/A`` in COUNTY (ICE's placeholder for municipal and state agencies; once typed
+  ``#NA``) -> empty;
 * leading, trailing, double and non-breaking spaces in any text cell;
 * variants of the model names (``Task Force Model ``, ``Warrant Service Officer Model``,
   ``WSO``...) -> the course's three labels.
@@ -88,6 +89,9 @@ _MODEL_ALIASES = {
 NOTE_PENDING = "MOA link pending on ICE's list"
 NOTE_ADDENDUM = "addendum listed"
 
+_NA_PLACEHOLDERS = {"#N/A", "#NA", "N/A"}
+_EXCEL_ERROR_RE = re.compile(r"^#(REF!|VALUE!|NAME\?|DIV/0!|NULL!|NUM!|SPILL!|CALC!)$",
+                             re.IGNORECASE)
 _FILE_DATE_RE = re.compile(r"(\d{2})(\d{2})(\d{4})\s*(am|pm)?", re.IGNORECASE)
 _RUN_TOGETHER_RE = re.compile(r"^(\d{1,2})/(\d{1,2})(\d{4})$")  # 05/082025, 7/72025
 _MDY_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
@@ -489,10 +493,18 @@ def _read_rows(path: Path, ws, header_row: int, index: dict[str, int], found: li
             if raw is not None and not isinstance(raw, str):
                 raw = str(raw)
             cleaned = clean_text(raw)
-            if cleaned.upper() in {"#N/A", "N/A", "#REF!", "#VALUE!"}:
+            if cleaned.upper() in _NA_PLACEHOLDERS:
                 if col in {"county", "agency_type"}:
-                    repairs.append(Repair(r, COLUMNS[col][0], raw, "",
-                                          "ICE's #N/A placeholder for none"))
+                    why = "ICE's #N/A placeholder for none"
+                    if cleaned.upper() != "#N/A":
+                        why = f"ICE's #N/A placeholder for none, typed {cleaned}"
+                    repairs.append(Repair(r, COLUMNS[col][0], raw, "", why))
+                cleaned = ""
+            elif _EXCEL_ERROR_RE.match(cleaned):
+                if col in {"county", "agency_type"}:
+                    repairs.append(Repair(r, COLUMNS[col][0], raw, None,
+                                          "Excel error value, not data; left empty",
+                                          warning=True))
                 cleaned = ""
             elif raw is not None and cleaned != raw and col not in {"moa", "addendum"}:
                 repairs.append(Repair(r, COLUMNS[col][0], raw, cleaned, _space_why(raw)))
