@@ -30,6 +30,11 @@ def split(text: str) -> list[tuple[str | None, str]]:
     return chunks
 
 
+def _body(chunk: str) -> str:
+    """An entry without the comment lines that follow it, for comparing versions."""
+    return re.sub(r"(?m)^%.*\n?", "", chunk).strip()
+
+
 def merge(base: str, ours: str, theirs: str) -> tuple[str, list[str]]:
     b = {k: t for k, t in split(base) if k}
     o = split(ours)
@@ -39,12 +44,12 @@ def merge(base: str, ours: str, theirs: str) -> tuple[str, list[str]]:
     t_chunks = split(theirs)
     t_keys = {k: t for k, t in t_chunks if k}
     for k, text in o:
-        if k and k in t_keys and t_keys[k].strip() != text.strip():
-            if text.strip() == b.get(k, "").strip():
+        if k and k in t_keys and _body(t_keys[k]) != _body(text):
+            if _body(text) == _body(b.get(k, "")):
                 text = t_keys[k]            # only theirs changed it
-            elif t_keys[k].strip() != b.get(k, "").strip():
+            elif _body(t_keys[k]) != _body(b.get(k, "")):
                 notes.append(k)             # both changed it differently: keep ours
-        if k and k not in t_keys and k in b and text.strip() == b[k].strip():
+        if k and k not in t_keys and k in b and _body(text) == _body(b[k]):
             continue                        # they deleted it, we did not touch it
         out.append(text)
     added = [t for k, t in t_chunks if k and k not in o_keys and k not in b]
