@@ -107,7 +107,7 @@ def test_chapter_charts_have_descriptions_sources_and_distinct_controls():
 def test_survey_chart_prints_sample_size_or_says_it_is_unpublished():
     spec = charts.survey_by_status().to_dict()
     values = next(iter(spec["datasets"].values()))
-    labels = {v["subgroup"] + "|" + v["item"][:40]: v["label"] for v in values}
+    labels = {v["bar"] + "|" + v["item"]: v["label"] for v in values}
     assert all(("n = " in lab) or ("n not published" in lab) for lab in labels.values())
     assert any("n = 2,004" in lab for lab in labels.values())
 

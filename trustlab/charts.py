@@ -136,6 +136,27 @@ def removals_returns(df: pd.DataFrame | None = None, *, start: int = 1927,
 # ------------------------------------------------------------------------------------------
 
 
+_SURVEY_ITEMS = {
+    "theodore-victim": "Theodore 2013: less likely to contact police if a victim",
+    "theodore-witness": "Theodore 2013: less likely to volunteer information on crimes",
+    "theodore-stops": "Theodore 2013: police stop Latinos without good reason",
+    "wong": "Wong et al. 2019 (experiment): told police work with ICE, 'percent less likely'",
+    "pew-equal": "Pew 2014: confidence police treat Hispanics and whites equally",
+    "pew-force": "Pew 2014: confidence police will not use excessive force",
+    "pew-trust": "Pew 2014: confidence police will gain residents' trust",
+}
+
+
+def _survey_item(row) -> str:
+    """A short drop-down label for a survey question (falls back to the survey's name and
+    the question, cut to 70 characters)."""
+    for prefix, label in _SURVEY_ITEMS.items():
+        if row["id"].startswith(prefix + "-"):
+            return label
+    text = f"{row['survey']}: {row['question']}"
+    return text if len(text) <= 70 else text[:69] + "\u2026"
+
+
 def _n_label(row) -> str:
     n = row["n_subgroup"]
     return "n not published" if pd.isna(n) else f"n = {int(n):,}"
@@ -147,33 +168,37 @@ def survey_by_status(df: pd.DataFrame | None = None, *,
     number of respondents behind each bar printed beside it ("n not published" when the
     survey did not publish it). Experimental effects are coloured apart from shares."""
     df = data.load("survey_results") if df is None else df
-    d = df.copy()
+    d = df.reset_index() if "id" not in df.columns else df.copy()
     d["n_label"] = d.apply(_n_label, axis=1)
     d["label"] = d.apply(lambda r: f"{r['percent']:g}%  ·  {r['n_label']}", axis=1)
-    d["item"] = d["survey"] + ": " + d["question"]
-    d = d[["item", "survey", "subgroup", "place", "percent", "measure", "n_label", "label",
-           "confidence"]]
+    d["item"] = d.apply(_survey_item, axis=1)
+    # One bar per subgroup; for the experiment (one subgroup) one bar per outcome instead.
+    d["bar"] = d["subgroup"].where(~d["measure"].str.startswith("experimental"),
+                                   d["question"].str.split(" (", regex=False).str[0])
+    d = d[["item", "bar", "survey", "subgroup", "place", "percent", "measure", "n_label",
+           "label", "confidence"]]
     items = list(dict.fromkeys(d["item"]))
     default = default_question if default_question in items else items[0]
     pick = alt.param(name="ch4_question", value=default,
                      bind=alt.binding_select(options=items, name="Question: "))
     base = (alt.Chart(d).transform_filter("datum.item == ch4_question")
-            .encode(y=alt.Y("subgroup:N", title=None, sort=None,
-                            axis=alt.Axis(labelLimit=220))))
+            .encode(y=alt.Y("bar:N", title=None, sort=None,
+                            axis=alt.Axis(labelLimit=300))))
     bars = base.mark_bar(height=22).encode(
         x=alt.X("percent:Q", title="Percent", scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("measure:N", title="What the percentage measures",
+        color=alt.Color("measure:N", title="Measure", legend=alt.Legend(labelLimit=400),
                         scale=alt.Scale(domain=["share of respondents", "share with confidence",
                                                 "experimental effect (percent less likely)"],
                                         range=[PALETTE[0], PALETTE[2], PALETTE[1]])),
         tooltip=[alt.Tooltip("survey:N", title="Survey"), alt.Tooltip("place:N", title="Place"),
                  alt.Tooltip("subgroup:N", title="Subgroup"),
+                 alt.Tooltip("bar:N", title="Bar"),
                  alt.Tooltip("percent:Q", title="Percent"),
                  alt.Tooltip("n_label:N", title="Respondents"),
                  alt.Tooltip("confidence:N", title="Confidence")])
     text = base.mark_text(align="left", dx=4, fontSize=12).encode(
         x=alt.X("percent:Q"), text="label:N")
-    chart = (bars + text).add_params(pick).properties(width=WIDTH - 200, height=alt.Step(34))
+    chart = (bars + text).add_params(pick).properties(width=WIDTH - 260, height=alt.Step(34))
     th = df[df["survey"].str.startswith("Theodore")]
     th_all = th[(th["id"] == "theodore-victim-all")].iloc[0]
     th_und = th[(th["id"] == "theodore-victim-undocumented")].iloc[0]
@@ -205,7 +230,7 @@ def ncvs_reporting_rates(df: pd.DataFrame | None = None) -> alt.Chart:
     df = data.load("ncvs_reporting") if df is None else df
     d = df[["year", "crime_type", "category", "level", "display_order", "percent_reported",
             "rate_reported_per_1000", "significant_change_from_2016"]].copy()
-    d["label"] = d.apply(lambda r: "\u2003" * int(r["level"]) + r["crime_type"], axis=1)
+    d["label"] = d.apply(lambda r: "\u203a " * int(r["level"]) + r["crime_type"], axis=1)
     d["significant_change_from_2016"] = d["significant_change_from_2016"].fillna("")
     years = sorted(int(y) for y in d["year"].unique())
     year = alt.param(name="ch4_year", value=years[-1],
@@ -293,8 +318,9 @@ def underreporting_simulator(report_rate: float | None = None) -> alt.VConcatCha
                     x=alt.X("value:Q", title=f"Per {n:,} true victimisations",
                             scale=alt.Scale(domain=[0, n]))))
     bar_layer = (bars.mark_bar(height=26).encode(
-        color=alt.Color("step:N", legend=None, sort=alt.SortField("order"),
-                        scale=alt.Scale(range=[PALETTE[7], PALETTE[0], PALETTE[2]])),
+        color=alt.Color("step:N", legend=None,
+                        scale=alt.Scale(domain=list(steps["step"]),
+                                        range=[PALETTE[7], PALETTE[0], PALETTE[2]])),
         tooltip=[alt.Tooltip("step:N", title="Step"),
                  alt.Tooltip("value:Q", title="Number", format=",.0f")])
         + bars.mark_text(align="left", dx=4, fontSize=12).encode(text="text:N"))
@@ -302,11 +328,11 @@ def underreporting_simulator(report_rate: float | None = None) -> alt.VConcatCha
              .transform_calculate(rc=ex["recorded_clearance_rate"],
                                   sc=ex["share_of_victimisations_cleared"])
              .transform_calculate(msg=("'Published clearance rate: ' + format(datum.rc, '.0%')"
-                                       " + '   |   Share of all victimisations cleared: ' + "
+                                       " + '  \u00b7  all victimisations cleared: ' + "
                                        "format(datum.sc, '.0%')"))
-             .mark_text(align="left", fontSize=13, fontWeight="bold")
+             .mark_text(align="left", fontSize=12, fontWeight="bold")
              .encode(text="msg:N", x=alt.value(0), y=alt.value(8))
-             .properties(width=WIDTH - 120, height=16))
+             .properties(width=WIDTH - 220, height=16))
     grid = pd.DataFrame({"s": [i / 20 for i in range(21)], "victimisations": n})
     line_ex = ur.vega_expressions({**names, "silence": "datum.s"})
     curve = (alt.Chart(grid)
@@ -329,8 +355,8 @@ def underreporting_simulator(report_rate: float | None = None) -> alt.VConcatCha
     rule = (alt.Chart(steps.head(1)).transform_calculate(s="ch4_silence")
             .mark_rule(color="#d95f02", strokeDash=[4, 3], strokeWidth=2)
             .encode(x="s:Q"))
-    top = bar_layer.properties(width=WIDTH - 120, height=alt.Step(34))
-    bottom = (curve + rule).properties(width=WIDTH - 120, height=200)
+    top = bar_layer.properties(width=WIDTH - 220, height=alt.Step(34))
+    bottom = (curve + rule).properties(width=WIDTH - 220, height=200)
     chart = alt.vconcat(rates, top, bottom, spacing=12).add_params(
         silence, affected, report, clear, witness)
     base = ur.simulate(**{**defaults, "silence": 0.0})
@@ -364,7 +390,9 @@ def police_changes_2017(df: pd.DataFrame | None = None) -> alt.Chart:
     df = data.load("police_reported_changes_2017") if df is None else df
     d = df.copy()
     d["announced_str"] = d["announced"].dt.strftime("%Y-%m-%d")
-    d["bar"] = d["measure"] + ", " + d["victim_group"] + " (" + d["window"] + ")"
+    span = (d["window_start"].dt.strftime("%b") + "\u2013"
+            + d["window_end"].dt.strftime("%b %Y"))
+    d["bar"] = d["city"] + ": " + d["measure"] + ", " + d["victim_group"] + " (" + span + ")"
     d["hispanic"] = d["victim_group"].str.contains("Hispanic|Latino", regex=True) & \
         ~d["victim_group"].str.startswith("non-")
     d["group"] = d["hispanic"].map({True: "Hispanic or Latino victims",
@@ -376,7 +404,7 @@ def police_changes_2017(df: pd.DataFrame | None = None) -> alt.Chart:
                      bind=alt.binding_select(options=cities, name="City: "))
     base = (alt.Chart(d)
             .transform_filter("ch4_city == 'Both cities' || datum.city == ch4_city")
-            .encode(y=alt.Y("bar:N", title=None, sort=None, axis=alt.Axis(labelLimit=330)),
+            .encode(y=alt.Y("bar:N", title=None, sort=None, axis=alt.Axis(labelLimit=400)),
                     x=alt.X("pct_change:Q", title="Announced change in reports (%)")))
     bars = base.mark_bar(height=16).encode(
         color=alt.Color("group:N", title=None,
@@ -388,7 +416,7 @@ def police_changes_2017(df: pd.DataFrame | None = None) -> alt.Chart:
                  alt.Tooltip("announced_by:N", title="By"),
                  alt.Tooltip("confidence:N", title="Confidence")])
     zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#333333").encode(x="x:Q")
-    chart = (bars + zero).add_params(pick).properties(width=WIDTH - 330, height=alt.Step(22))
+    chart = (bars + zero).add_params(pick).properties(width=WIDTH - 380, height=alt.Step(22))
     h = df.set_index("id")["pct_change"]
     return finish(
         chart,
