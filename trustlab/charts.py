@@ -186,7 +186,8 @@ def survey_by_status(df: pd.DataFrame | None = None, *,
                             axis=alt.Axis(labelLimit=300))))
     bars = base.mark_bar(height=22).encode(
         x=alt.X("percent:Q", title="Percent", scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("measure:N", title="Measure", legend=alt.Legend(labelLimit=400),
+        color=alt.Color("measure:N", title="Measure",
+                        legend=alt.Legend(labelLimit=400, direction="vertical"),
                         scale=alt.Scale(domain=["share of respondents", "share with confidence",
                                                 "experimental effect (percent less likely)"],
                                         range=[PALETTE[0], PALETTE[2], PALETTE[1]])),
@@ -392,7 +393,13 @@ def police_changes_2017(df: pd.DataFrame | None = None) -> alt.Chart:
     d["announced_str"] = d["announced"].dt.strftime("%Y-%m-%d")
     span = (d["window_start"].dt.strftime("%b") + "\u2013"
             + d["window_end"].dt.strftime("%b %Y"))
-    d["bar"] = d["city"] + ": " + d["measure"] + ", " + d["victim_group"] + " (" + span + ")"
+    measure = (d["measure"].str.replace(r" reported| reports", "", regex=True)
+               .str.replace("violent crimes (other than rape)", "other violent crimes",
+                            regex=False))
+    victims = (d["victim_group"].str.replace("all victims (citywide)", "citywide", regex=False)
+               .str.replace(" victims", "", regex=False))
+    city = d["city"].replace({"Los Angeles": "LA"})
+    d["bar"] = city + ": " + measure + ", " + victims + " (" + span + ")"
     d["hispanic"] = d["victim_group"].str.contains("Hispanic|Latino", regex=True) & \
         ~d["victim_group"].str.startswith("non-")
     d["group"] = d["hispanic"].map({True: "Hispanic or Latino victims",
@@ -416,7 +423,7 @@ def police_changes_2017(df: pd.DataFrame | None = None) -> alt.Chart:
                  alt.Tooltip("announced_by:N", title="By"),
                  alt.Tooltip("confidence:N", title="Confidence")])
     zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#333333").encode(x="x:Q")
-    chart = (bars + zero).add_params(pick).properties(width=WIDTH - 380, height=alt.Step(22))
+    chart = (bars + zero).add_params(pick).properties(width=WIDTH - 340, height=alt.Step(22))
     h = df.set_index("id")["pct_change"]
     return finish(
         chart,
