@@ -146,6 +146,17 @@ _SURVEY_ITEMS = {
     "pew-trust": "Pew 2014: confidence police will gain residents' trust",
 }
 
+_SHORT_OUTCOMES = {
+    "Would report a crime I witness to the police": "Report a crime they witness",
+    "Would report a crime I am the victim of to the police": "Report a crime against them",
+    "Would use public services that require personal contact information":
+        "Use services asking for contact details",
+    "Would do business that requires personal contact information":
+        "Do business asking for contact details",
+    "Would attend public events where police may be present":
+        "Attend events where police may be",
+}
+
 
 def _survey_item(row) -> str:
     """A short drop-down label for a survey question (falls back to the survey's name and
@@ -173,8 +184,9 @@ def survey_by_status(df: pd.DataFrame | None = None, *,
     d["label"] = d.apply(lambda r: f"{r['percent']:g}%  ·  {r['n_label']}", axis=1)
     d["item"] = d.apply(_survey_item, axis=1)
     # One bar per subgroup; for the experiment (one subgroup) one bar per outcome instead.
+    outcome = d["question"].str.split(" (", regex=False).str[0]
     d["bar"] = d["subgroup"].where(~d["measure"].str.startswith("experimental"),
-                                   d["question"].str.split(" (", regex=False).str[0])
+                                   outcome.map(lambda q: _SHORT_OUTCOMES.get(q, q[:40])))
     d = d[["item", "bar", "survey", "subgroup", "place", "percent", "measure", "n_label",
            "label", "confidence"]]
     items = list(dict.fromkeys(d["item"]))
@@ -199,14 +211,14 @@ def survey_by_status(df: pd.DataFrame | None = None, *,
                  alt.Tooltip("confidence:N", title="Confidence")])
     text = base.mark_text(align="left", dx=4, fontSize=12).encode(
         x=alt.X("percent:Q"), text="label:N")
-    chart = (bars + text).add_params(pick).properties(width=WIDTH - 260, height=alt.Step(34))
+    chart = (bars + text).add_params(pick).properties(width=WIDTH - 300, height=alt.Step(34))
     th = df[df["survey"].str.startswith("Theodore")]
     th_all = th[(th["id"] == "theodore-victim-all")].iloc[0]
     th_und = th[(th["id"] == "theodore-victim-undocumented")].iloc[0]
     th_us = th[(th["id"] == "theodore-victim-usborn")].iloc[0]
     return finish(
         chart,
-        title="What surveys say about contacting police, by group",
+        title="What surveys say about contacting and trusting police, by group",
         subtitle="Pick a question. Beside each bar: the percentage and the respondents behind "
                  "it.",
         description=(
