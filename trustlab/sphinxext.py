@@ -116,6 +116,59 @@ def _write_bundle(app: Sphinx, config: Any) -> None:
             config.html_static_path.append(path)
 
 
+# ----------------------------------------------------------------------------------------
+# Stale outputs: pages are executed once and cached (jupyter-cache keys on a notebook's code
+# only), but their charts and glued numbers also depend on trustlab/ and datasets/. When those
+# change, every page is re-read and re-executed.
+
+INPUTS_STAMP = ".trustlab-inputs"
+
+
+def inputs_digest() -> str:
+    """Digest of everything a page's outputs depend on besides its own code."""
+    from . import data
+
+    pkg = Path(__file__).resolve().parent
+    files = sorted(p for p in pkg.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    base = data.data_dir()
+    files += sorted(p for p in base.rglob("*") if p.is_file())
+    files.append(data.bib_path())
+    h = hashlib.sha256()
+    for f in files:
+        if f.is_file():
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:20]
+
+
+def _check_inputs(app: Sphinx, config: Any) -> None:
+    stamp = Path(app.outdir).parent / INPUTS_STAMP
+    app.trustlab_inputs = inputs_digest()
+    old = stamp.read_text().strip() if stamp.is_file() else None
+    app.trustlab_inputs_changed = old is not None and old != app.trustlab_inputs
+    if app.trustlab_inputs_changed:
+        cache = getattr(config, "nb_execution_cache_path", "") or ""
+        if cache and Path(cache).is_dir():
+            import shutil
+
+            shutil.rmtree(cache, ignore_errors=True)
+        LOG.info("trustlab: trustlab/ or datasets/ changed since the last build; "
+                    "re-executing every page")
+
+
+def _outdated(app: Sphinx, env: Any, added: set, changed: set, removed: set) -> list[str]:
+    if getattr(app, "trustlab_inputs_changed", False):
+        return sorted(set(env.found_docs) - added - changed)
+    return []
+
+
+def _save_inputs(app: Sphinx, exception: Exception | None) -> None:
+    # only after a clean build: a page that failed must be executed again next time
+    if (exception is None and getattr(app, "trustlab_inputs", None)
+            and not getattr(app, "_warncount", 0)):
+        (Path(app.outdir).parent / INPUTS_STAMP).write_text(app.trustlab_inputs + "\n")
+
+
 def _chart_css(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any):
     if pagename in getattr(app.env, "trustlab_chart_pages", set()):
         app.add_css_file("trustlab/charts.css")
@@ -174,7 +227,7 @@ def datasheets_markdown() -> str:
         if "schema" in res:
             keys = data.sources_of(name)
             if keys:
-                out += [f"**Sources cited in its rows.** {{cite:p}}`{';'.join(keys)}`", ""]
+                out += [f"**Sources cited in its rows.** {{cite:p}}`{','.join(keys)}`", ""]
             rows = [":::{list-table}", ":header-rows: 1", ":widths: 20 12 68", "",
                     "* - Column", "  - Type", "  - Meaning"]
             for f in data.schema(name)["fields"]:
@@ -257,6 +310,9 @@ def setup(app: Sphinx) -> dict:
     # after sphinx-mathjax-offline has copied MathJax (default priority 500)
     app.connect("build-finished", _offline_mathjax, priority=900)
     app.connect("config-inited", _write_bundle)
+    app.connect("config-inited", _check_inputs)
+    app.connect("env-get-outdated", _outdated)
+    app.connect("build-finished", _save_inputs)
     app.connect("html-page-context", _chart_css)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
