@@ -169,7 +169,8 @@ def agreements_timeline(df: pd.DataFrame | None = None, events: pd.DataFrame | N
     df = data.load("agreements_over_time") if df is None else df
     events = data.load("events_287g") if events is None else events
     wapo = data.load("wapo_287g_sheriffs") if wapo is None else wapo
-    d = df[["date", "count", "unit", "model", "kind", "as_of", "source"]].copy()
+    d = df.loc[df["unit"] != "states",
+               ["date", "count", "unit", "model", "kind", "as_of", "source"]].copy()
     d["series"] = d["kind"].map({"snapshot": "ICE list (counted)",
                                  "reported": "Reported figure"}) + " · " + d["unit"]
     w = pd.DataFrame({"date": pd.to_datetime(wapo["year"].astype(str) + "-07-01"),
@@ -198,11 +199,13 @@ def agreements_timeline(df: pd.DataFrame | None = None, events: pd.DataFrame | N
     x = alt.X("date:T", title="Date", axis=alt.Axis(format="%Y"))
     base = alt.Chart(d).transform_filter("datum.model == ch2_model")
     series_order = ["Reported figure · agencies", "Reported figure · agreements",
-                    "ICE list (counted) · agreements", "Washington Post list · sheriffs' offices"]
+                    "ICE list (counted) · agreements", "ICE list (counted) · agencies",
+                    "Washington Post list · sheriffs' offices"]
     color = alt.Color("series:N", title=None, sort=series_order,
                       legend=alt.Legend(labelLimit=320, columns=2),
                       scale=alt.Scale(domain=series_order,
-                                      range=[PALETTE[3], PALETTE[0], PALETTE[1], PALETTE[7]]))
+                                      range=[PALETTE[3], PALETTE[0], PALETTE[1], PALETTE[4],
+                                             PALETTE[7]]))
     tooltip = [alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
                alt.Tooltip("count:Q", title="Count", format=","),
                alt.Tooltip("unit:N", title="Counts"), alt.Tooltip("model:N", title="Model"),
@@ -222,8 +225,12 @@ def agreements_timeline(df: pd.DataFrame | None = None, events: pd.DataFrame | N
         color="#555555").encode(x="date:T", y=alt.value(0), text="event:N")
     chart = alt.layer(rules, labels, lines, points).add_params(model, notes, zoom).properties(
         width=WIDTH, height=360)
-    latest = df[(df["model"] == "all")].sort_values("date").iloc[-1]
+    latest = df[(df["model"] == "all") & (df["unit"] == "agreements")].sort_values(
+        "date").iloc[-1]
     first = df.sort_values("date").iloc[0]
+    snap = df[(df["kind"] == "snapshot") & (df["model"] == "all")
+              & (df["unit"] == "agreements")].sort_values("date")
+    pre_max = int(df.loc[df["date"] < "2025-01-01", "count"].max())
     return finish(
         chart,
         title="287(g) participation, 2002–2025: reported figures and ICE lists",
@@ -232,9 +239,11 @@ def agreements_timeline(df: pd.DataFrame | None = None, events: pd.DataFrame | N
             f"Scatter-and-line chart of dated counts of 287(g) agreements or participating "
             f"agencies from {first['date']:%B %Y} ({int(first['count'])}) to "
             f"{latest['date']:%B %Y} ({int(latest['count']):,} agreements). Figures reported by "
-            "GAO, CRS, DHS and the press before 2025 stay below 150; counts from ICE's own "
-            "lists rise from 571 in May 2025 to 832 in July 2025, and DHS reported 1,001 in "
-            "September 2025. A grey series shows The Washington Post's count of sheriffs' "
+            f"GAO, CRS, DHS and the press before 2025 stay at or below {pre_max}; counts "
+            f"from ICE's own lists rise from {int(snap.iloc[0]['count']):,} agreements on "
+            f"{snap.iloc[0]['date']:%d %B %Y} to {int(snap.iloc[-1]['count']):,} on "
+            f"{snap.iloc[-1]['date']:%d %B %Y}. A grey series shows The Washington Post's count "
+            "of sheriffs' "
             "offices by year, 2005–2019. Dashed vertical lines mark policy changes such as the "
             "2009 standard agreement, the 2012 end of task-force agreements, the 2019 warrant "
             "service model and the January 2025 executive order. A menu shows one model's "
