@@ -57,6 +57,31 @@ def _hash(args: argparse.Namespace) -> int:
     return 0
 
 
+def _date_arg(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a date in the form YYYY-MM-DD (e.g. 2025-07-18)") from None
+
+
+def _refresh_287g(args: argparse.Namespace) -> int:
+    from .ice import refresh
+
+    result = refresh(args.path, out=args.out, as_of=args.as_of, edition=args.edition,
+                     dry_run=args.dry_run, snapshot_only=args.snapshot_only,
+                     source=args.source)
+    print(result.summary)
+    if result.dry_run:
+        print("Dry run: nothing was written.")
+    else:
+        print("The tables pass validation. Check the warnings above (if any), then commit "
+              "the datasets/ changes.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m trustlab", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -73,6 +98,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("value")
     p.add_argument("--round", type=int, default=None, help="round numbers to N digits first")
     p.set_defaults(func=_hash)
+    p = sub.add_parser(
+        "refresh-287g",
+        help="regenerate the 287(g) tables from ICE's participating-agencies workbook",
+        description="Read ICE's 287(g) participating-agencies workbook (.xlsx, as downloaded "
+                    "from https://www.ice.gov/identify-and-arrest/287g), repair its known "
+                    "quirks, and rewrite datasets/agreements_287g.csv, agreements_by_state.csv,"
+                    " agreements_signed_by_month.csv and the workbook's row of "
+                    "ice_snapshots.csv. Every repair is reported.")
+    p.add_argument("path", help="the workbook, e.g. participatingAgencies07182025pm.xlsx")
+    p.add_argument("--as-of", type=_date_arg, default=None, metavar="YYYY-MM-DD",
+                   help="date of ICE's list (default: from ICE's file name)")
+    p.add_argument("--edition", choices=["am", "pm", ""], default=None,
+                   help="ICE's am/pm edition of that day (default: from the file name)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="folder to write the tables to (default: the course's datasets/)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="read, repair, validate and report, but write nothing")
+    p.add_argument("--snapshot-only", action="store_true",
+                   help="only add/update the workbook's row in ice_snapshots.csv (for an "
+                        "older workbook)")
+    p.add_argument("--source", default="ice2025participating", metavar="BIBKEY",
+                   help="references.bib key cited in the rows (default: %(default)s)")
+    p.set_defaults(func=_refresh_287g)
     return parser
 
 
