@@ -86,6 +86,48 @@ def removals_explorer(df: pd.DataFrame | None = None) -> Live:
 # ------------------------------------------------------------------------------------------
 
 
+def state_agreements_explorer(agreements: pd.DataFrame | None = None) -> Live:
+    """Pick a state and the models to include: the explorer recounts agreements and distinct
+    agencies from the one-row-per-agreement ICE table and lists the agencies."""
+    agreements = data.load("agreements_287g") if agreements is None else agreements
+    models = sorted(agreements["model"].dropna().unique())
+    states = sorted(agreements["state"].dropna().unique())
+    state = w.Dropdown(options=["All states", *states], value="All states", description="State")
+    boxes = [w.Checkbox(value=True, description=m, indent=False) for m in models]
+    result = w.HTML()
+
+    def update(change=None):
+        keep = [b.description for b in boxes if b.value]
+        part = agreements[agreements["model"].isin(keep)]
+        if state.value != "All states":
+            part = part[part["state"] == state.value]
+        n_agr, n_ag = len(part), part[["state", "agency"]].drop_duplicates().shape[0]
+        head = (f"<p><b>{html.escape(state.value)}</b>, models: "
+                f"{html.escape(', '.join(keep) or 'none')}: {n_agr:,} agreements held by "
+                f"{n_ag:,} distinct agencies.</p>")
+        if part.empty:
+            result.value = head
+            return
+        by_type = (part.groupby(["agency_type", "model"]).size().unstack(fill_value=0))
+        body = by_type.to_html(border=0)
+        if state.value != "All states":
+            names = (part.groupby("agency")["model"].apply(lambda s: ", ".join(sorted(s)))
+                     .reset_index().rename(columns={"agency": "Agency", "model": "Models"}))
+            body += names.head(40).to_html(border=0, index=False)
+            if len(names) > 40:
+                body += f"<p>… and {len(names) - 40} more agencies.</p>"
+        result.value = head + body
+
+    state.observe(update, names="value")
+    for b in boxes:
+        b.observe(update, names="value")
+    update()
+    return live(w.VBox([state, w.HBox(boxes), result]),
+                "A menu picks a state and check boxes pick models; the explorer recounts "
+                "agreements and distinct agencies from ICE's list and lists the agencies.")
+
+
+
 # ------------------------------------------------------------------------------------------
 # Evidence on crime (chapter 3): builders for this chapter go below this banner.
 # ------------------------------------------------------------------------------------------
