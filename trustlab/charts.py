@@ -126,6 +126,24 @@ def removals_returns(df: pd.DataFrame | None = None, *, start: int = 1927,
 # ------------------------------------------------------------------------------------------
 
 
+CH2_WIDTH = 520  # chapter 2 charts leave room for axis labels and legends in the book column
+
+
+def _wrap_subtitle(chart, limit: int = 90):
+    """Split long subtitle lines (a long source line) at '; ' so they fit the page width."""
+    title = chart.title
+    lines = []
+    for line in title.subtitle:
+        while len(line) > limit and " " in line[:limit]:
+            sep = "; " if "; " in line[:limit] else " "
+            cut = line[:limit].rindex(sep) + len(sep.rstrip())
+            lines.append(line[:cut])
+            line = "    " + line[cut:].lstrip()
+        lines.append(line)
+    title.subtitle = lines
+    return chart
+
+
 MODELS_287G = ["Jail Enforcement Model", "Task Force Model", "Warrant Service Officer"]
 MODEL_COLORS = {"Jail Enforcement Model": PALETTE[0], "Task Force Model": PALETTE[1],
                 "Warrant Service Officer": PALETTE[2]}
@@ -224,14 +242,14 @@ def agreements_timeline(df: pd.DataFrame | None = None, events: pd.DataFrame | N
         angle=270, align="right", baseline="bottom", dx=-4, dy=-2, fontSize=9,
         color="#555555").encode(x="date:T", y=alt.value(0), text="event:N")
     chart = alt.layer(rules, labels, lines, points).add_params(model, notes, zoom).properties(
-        width=WIDTH, height=360)
+        width=CH2_WIDTH, height=340)
     latest = df[(df["model"] == "all") & (df["unit"] == "agreements")].sort_values(
         "date").iloc[-1]
     first = df.sort_values("date").iloc[0]
     snap = df[(df["kind"] == "snapshot") & (df["model"] == "all")
               & (df["unit"] == "agreements")].sort_values("date")
     pre_max = int(df.loc[df["date"] < "2025-01-01", "count"].max())
-    return finish(
+    return _wrap_subtitle(finish(
         chart,
         title="287(g) participation, 2002–2025: reported figures and ICE lists",
         subtitle="Pick a model; tick the box to show policy changes; drag or scroll to zoom.",
@@ -248,7 +266,7 @@ def agreements_timeline(df: pd.DataFrame | None = None, events: pd.DataFrame | N
             "2009 standard agreement, the 2012 end of task-force agreements, the 2019 warrant "
             "service model and the January 2025 executive order. A menu shows one model's "
             "counts (only ICE-list counts are broken down by model)."),
-        datasets=["agreements_over_time", "wapo_287g_sheriffs", "events_287g"])
+        datasets=["agreements_over_time", "wapo_287g_sheriffs", "events_287g"]))
 
 
 def _wide_state_counts(by_state: pd.DataFrame) -> pd.DataFrame:
@@ -317,7 +335,7 @@ def agreements_map(by_state: pd.DataFrame | None = None,
                         alt.Tooltip("wso:Q", title="Warrant service officer")])
            .add_params(model, pick)
            .project(type="albersUsa")
-           .properties(width=WIDTH, height=380))
+           .properties(width=CH2_WIDTH, height=350))
     bar = (alt.Chart(bars)
            .transform_filter(pick)
            .mark_bar()
@@ -331,12 +349,12 @@ def agreements_map(by_state: pd.DataFrame | None = None,
                         alt.Tooltip("model:N", title="Model"),
                         alt.Tooltip("sum(agreements):Q", title="Agreements"),
                         alt.Tooltip("sum(agencies):Q", title="Agencies")])
-           .properties(width=WIDTH, height=140))
+           .properties(width=CH2_WIDTH - 110, height=130))
     chart = alt.vconcat(geo, bar).resolve_scale(color="independent")
     tot = int(wide["all"].sum())
     top = wide.sort_values("all", ascending=False).head(2)
     nstates = int((wide["all"] > 0).sum())
-    return finish(
+    return _wrap_subtitle(finish(
         chart,
         title=f"287(g) agreements by state, ICE list of {as_of:%d %B %Y}",
         subtitle="Pick a model; click a state to show its agencies below (double-click to clear).",
@@ -348,7 +366,7 @@ def agreements_map(by_state: pd.DataFrame | None = None,
             "agreements are light grey. A menu shows one model at a time. Below the map, a "
             "bar chart counts agreements by type of agency (county, municipality, state "
             "agency) and model, for all states or for the state clicked on the map."),
-        datasets=["agreements_by_state", "agreements_287g", "us_states_geometry"])
+        datasets=["agreements_by_state", "agreements_287g", "us_states_geometry"]))
 
 
 def state_laws_map(laws: pd.DataFrame | None = None) -> alt.Chart:
@@ -385,12 +403,12 @@ def state_laws_map(laws: pd.DataFrame | None = None) -> alt.Chart:
                               alt.Tooltip("confidence:N", title="Confidence")])
              .add_params(pick)
              .project(type="albersUsa")
-             .properties(width=WIDTH, height=380))
+             .properties(width=CH2_WIDTH, height=350))
     n = laws["status"].value_counts()
     req = ", ".join(m.loc[m["status"] == "require", "name"])
     ban = ", ".join(m.loc[m["status"] == "ban", "name"])
     res = ", ".join(m.loc[m["status"] == "restrict", "name"])
-    return finish(
+    return _wrap_subtitle(finish(
         chart,
         title="State rules on 287(g) agreements",
         subtitle="Click a legend entry to highlight one kind of rule; hover a state for its law.",
@@ -401,7 +419,7 @@ def state_laws_map(laws: pd.DataFrame | None = None) -> alt.Chart:
             f"restrict cooperation without a ban read in the text ({res}). All other states are "
             "grey: the table lists no statewide rule for them, which does not mean they have "
             "none."),
-        datasets=["state_laws", "us_states_geometry"])
+        datasets=["state_laws", "us_states_geometry"]))
 
 
 
