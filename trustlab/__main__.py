@@ -6,6 +6,7 @@ Commands print a clear message and exit with status 2 on bad input (no traceback
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -134,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     except (DataError, ExerciseError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head`: stop quietly
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
 
 
 if __name__ == "__main__":

@@ -11,10 +11,14 @@ The workbook has real quirks, each of which :func:`read_workbook` repairs and re
 * signing dates typed as text with a missing slash (``05/082025`` -> 2025-05-08,
   ``7/72025`` -> 2025-07-07), a year typed as 5025 (-> 2025, only when the repaired date is
   not after the workbook's own date), Excel serial numbers, dates typed as text;
-* ``#N/A`` in COUNTY (ICE's placeholder for municipal and state agencies) -> empty;
+* ``#N/A`` in COUNTY (ICE's placeholder for municipal and state agencies; once typed
+  ``#NA``) -> empty;
 * leading, trailing, double and non-breaking spaces in any text cell;
 * variants of the model names (``Task Force Model ``, ``Warrant Service Officer Model``,
   ``WSO``...) -> the course's three labels.
+
+MOA and ADDENDUM are read only to note whether ICE had posted the agreement ("link
+pending") or lists an addendum; their spacing is not reported.
 
 Losing nothing is the rule. A date that cannot be repaired keeps its row: ``signed`` is left
 empty and the row's ``repair`` text and the report say why (a *warning*, not an error).
@@ -85,6 +89,9 @@ _MODEL_ALIASES = {
 NOTE_PENDING = "MOA link pending on ICE's list"
 NOTE_ADDENDUM = "addendum listed"
 
+_NA_PLACEHOLDERS = {"#N/A", "#NA", "N/A"}
+_EXCEL_ERROR_RE = re.compile(r"^#(REF!|VALUE!|NAME\?|DIV/0!|NULL!|NUM!|SPILL!|CALC!)$",
+                             re.IGNORECASE)
 _FILE_DATE_RE = re.compile(r"(\d{2})(\d{2})(\d{4})\s*(am|pm)?", re.IGNORECASE)
 _RUN_TOGETHER_RE = re.compile(r"^(\d{1,2})/(\d{1,2})(\d{4})$")  # 05/082025, 7/72025
 _MDY_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
@@ -261,8 +268,9 @@ def parse_signed(value: Any, as_of: date) -> tuple[date | None, str | None, bool
         if candidate is not None and _plausible(candidate, as_of):
             note = f"year typed as {y}"
             return candidate, (f"{why}; {note}" if why else note), False
-        return None, (f"year {y} is impossible and {fixed} would be after the workbook "
-                      f"date {as_of.isoformat()}; left empty"), True
+        if not 1000 <= y < 3000:
+            return None, (f"year {y} is impossible and {fixed} would not be a possible "
+                          f"signing date for a list dated {as_of.isoformat()}; left empty"), True
     try:
         result = date(y, mo, d)
     except ValueError:
@@ -422,18 +430,28 @@ def read_workbook(path: str | Path, as_of: date | None = None,
 
 def _read_sheets(path: Path, wb, as_of: date, edition: str) -> Workbook:
     first_rows = {}
+    lists = []
     for ws in wb.worksheets:
         hit = _find_header(ws)
         if hit is None:
             row1 = next(ws.iter_rows(max_row=1, values_only=True), ())
             first_rows[ws.title] = [clean_text(v) for v in row1 if clean_text(v)]
-            continue
-        header_row, index, found = hit
+        else:
+            lists.append((ws, hit))
+    if len(lists) > 1:
+        names = ", ".join(f"'{ws.title}'" for ws, _ in lists)
+        raise _err(path, f"sheets {names} all look like a list of agencies (each has STATE "
+                         "and LAW ENFORCEMENT AGENCY columns); reading only one would lose "
+                         "the others.",
+                   "ICE publishes one sheet. If ICE now splits its list across sheets, copy "
+                   "them into one sheet (or delete the extra ones) and run the command "
+                   "again.")
+    for ws, (header_row, index, found) in lists:
         missing = [COLUMNS[c][0] for c in REQUIRED if c not in index]
         if missing:
             hint = ""
             if path.name.lower().startswith("pending"):
-                hint = ("This looks like ICE's list of *pending* agencies, which has no "
+                hint = ("This looks like ICE's list of pending agencies, which has no "
                         "signing dates; give the participating-agencies workbook. ")
             raise _err(path, f"sheet '{ws.title}', header row {header_row}: missing required "
                              f"column(s) {', '.join(missing)}. Columns found: "
@@ -475,10 +493,18 @@ def _read_rows(path: Path, ws, header_row: int, index: dict[str, int], found: li
             if raw is not None and not isinstance(raw, str):
                 raw = str(raw)
             cleaned = clean_text(raw)
-            if cleaned.upper() in {"#N/A", "N/A", "#REF!", "#VALUE!"}:
+            if cleaned.upper() in _NA_PLACEHOLDERS:
                 if col in {"county", "agency_type"}:
-                    repairs.append(Repair(r, COLUMNS[col][0], raw, "",
-                                          "ICE's #N/A placeholder for none"))
+                    why = "ICE's #N/A placeholder for none"
+                    if cleaned.upper() != "#N/A":
+                        why = f"ICE's #N/A placeholder for none, typed {cleaned}"
+                    repairs.append(Repair(r, COLUMNS[col][0], raw, "", why))
+                cleaned = ""
+            elif _EXCEL_ERROR_RE.match(cleaned):
+                if col in {"county", "agency_type"}:
+                    repairs.append(Repair(r, COLUMNS[col][0], raw, None,
+                                          "Excel error value, not data; left empty",
+                                          warning=True))
                 cleaned = ""
             elif raw is not None and cleaned != raw and col not in {"moa", "addendum"}:
                 repairs.append(Repair(r, COLUMNS[col][0], raw, cleaned, _space_why(raw)))
@@ -785,8 +811,15 @@ def refresh(path: str | Path, out: str | Path | None = None, as_of: date | None 
     if not dry_run:
         _write_atomically({files[n]: t for n, t in texts.items()})
     verb = "Would write" if dry_run else "Wrote"
-    summary = "\n".join([report(wb), f"{verb}:", *[f"  {p}" for p in files.values()]])
+    summary = "\n".join([report(wb), f"{verb}:", *[f"  {_shown_path(p)}" for p in files.values()]])
     return RefreshResult(wb, files, dry_run, summary)
+
+
+def _shown_path(p: Path) -> str:
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)
 
 
 def _write_atomically(files: dict[Path, str]) -> None:
