@@ -152,3 +152,14 @@ def test_explorer_recounts_florida_like_the_state_table():
     tfm = fl[fl["model"] == "Task Force Model"]
     assert f"{int(tfm['agreements'].sum()):,} agreements" in result.value
     assert f"{int(tfm['agencies'].sum()):,} distinct agencies" in result.value
+
+
+def test_snapshot_explorer_shows_the_change_between_two_editions():
+    snaps = data.load("ice_snapshots").sort_values(["as_of", "edition"]).reset_index(drop=True)
+    box = widgets.snapshot_change_explorer(snaps).widget
+    (first, last), result = box.children[0].children, box.children[1]
+    first.value, last.value = 0, len(snaps) - 1
+    change = int(snaps["agreements"].iloc[-1]) - int(snaps["agreements"].iloc[0])
+    assert f"<td>{change}</td>" in result.value
+    first.value = last.value
+    assert "<p>0 days between the two editions.</p>" in result.value

@@ -127,6 +127,39 @@ def state_agreements_explorer(agreements: pd.DataFrame | None = None) -> Live:
                 "agreements and distinct agencies from ICE's list and lists the agencies.")
 
 
+def snapshot_change_explorer(snaps: pd.DataFrame | None = None) -> Live:
+    """Pick two editions of ICE's list: the explorer shows agreements by model in each, the
+    change, and the distinct agencies, from ``ice_snapshots``."""
+    snaps = data.load("ice_snapshots") if snaps is None else snaps
+    snaps = snaps.sort_values(["as_of", "edition"]).reset_index(drop=True)
+    labels = [f"{r.as_of:%Y-%m-%d}" + (f" ({r.edition})" if isinstance(r.edition, str) else "")
+              for r in snaps.itertuples()]
+    first = w.Dropdown(options=list(zip(labels, range(len(labels)), strict=True)), value=0,
+                       description="From")
+    last = w.Dropdown(options=list(zip(labels, range(len(labels)), strict=True)),
+                      value=len(labels) - 1, description="To")
+    result = w.HTML()
+    cols = {"agreements": "All agreements", "jail_enforcement": "Jail enforcement",
+            "task_force": "Task force", "warrant_service_officer": "Warrant service officer",
+            "agencies": "Distinct agencies"}
+
+    def update(change=None):
+        a, b = snaps.loc[first.value], snaps.loc[last.value]
+        table = pd.DataFrame({f"From {labels[first.value]}": [int(a[c]) for c in cols],
+                              f"To {labels[last.value]}": [int(b[c]) for c in cols]},
+                             index=list(cols.values()))
+        table["Change"] = table.iloc[:, 1] - table.iloc[:, 0]
+        days = (b["as_of"] - a["as_of"]).days
+        result.value = (f"<p>{days} days between the two editions.</p>"
+                        + table.to_html(border=0))
+
+    first.observe(update, names="value")
+    last.observe(update, names="value")
+    update()
+    return live(w.VBox([w.HBox([first, last]), result]),
+                "Two menus pick editions of ICE's list; the explorer shows agreements by model "
+                "and distinct agencies in each, and the change between them.")
+
 
 # ------------------------------------------------------------------------------------------
 # Evidence on crime (chapter 3): builders for this chapter go below this banner.
