@@ -86,6 +86,81 @@ def removals_explorer(df: pd.DataFrame | None = None) -> Live:
 # ------------------------------------------------------------------------------------------
 
 
+def state_agreements_explorer(agreements: pd.DataFrame | None = None) -> Live:
+    """Pick a state and the models to include: the explorer recounts agreements and distinct
+    agencies from the one-row-per-agreement ICE table and lists the agencies."""
+    agreements = data.load("agreements_287g") if agreements is None else agreements
+    models = sorted(agreements["model"].dropna().unique())
+    states = sorted(agreements["state"].dropna().unique())
+    state = w.Dropdown(options=["All states", *states], value="All states", description="State")
+    boxes = [w.Checkbox(value=True, description=m, indent=False) for m in models]
+    result = w.HTML()
+
+    def update(change=None):
+        keep = [b.description for b in boxes if b.value]
+        part = agreements[agreements["model"].isin(keep)]
+        if state.value != "All states":
+            part = part[part["state"] == state.value]
+        n_agr, n_ag = len(part), part[["state", "agency"]].drop_duplicates().shape[0]
+        head = (f"<p><b>{html.escape(state.value)}</b>, models: "
+                f"{html.escape(', '.join(keep) or 'none')}: {n_agr:,} agreements held by "
+                f"{n_ag:,} distinct agencies.</p>")
+        if part.empty:
+            result.value = head
+            return
+        by_type = (part.groupby(["agency_type", "model"]).size().unstack(fill_value=0))
+        body = by_type.to_html(border=0)
+        if state.value != "All states":
+            names = (part.groupby("agency")["model"].apply(lambda s: ", ".join(sorted(s)))
+                     .reset_index().rename(columns={"agency": "Agency", "model": "Models"}))
+            body += names.head(40).to_html(border=0, index=False)
+            if len(names) > 40:
+                body += f"<p>… and {len(names) - 40} more agencies.</p>"
+        result.value = head + body
+
+    state.observe(update, names="value")
+    for b in boxes:
+        b.observe(update, names="value")
+    update()
+    return live(w.VBox([state, w.HBox(boxes), result]),
+                "A menu picks a state and check boxes pick models; the explorer recounts "
+                "agreements and distinct agencies from ICE's list and lists the agencies.")
+
+
+def snapshot_change_explorer(snaps: pd.DataFrame | None = None) -> Live:
+    """Pick two editions of ICE's list: the explorer shows agreements by model in each, the
+    change, and the distinct agencies, from ``ice_snapshots``."""
+    snaps = data.load("ice_snapshots") if snaps is None else snaps
+    snaps = snaps.sort_values(["as_of", "edition"]).reset_index(drop=True)
+    labels = [f"{r.as_of:%Y-%m-%d}" + (f" ({r.edition})" if isinstance(r.edition, str) else "")
+              for r in snaps.itertuples()]
+    first = w.Dropdown(options=list(zip(labels, range(len(labels)), strict=True)), value=0,
+                       description="From")
+    last = w.Dropdown(options=list(zip(labels, range(len(labels)), strict=True)),
+                      value=len(labels) - 1, description="To")
+    result = w.HTML()
+    cols = {"agreements": "All agreements", "jail_enforcement": "Jail enforcement",
+            "task_force": "Task force", "warrant_service_officer": "Warrant service officer",
+            "agencies": "Distinct agencies"}
+
+    def update(change=None):
+        a, b = snaps.loc[first.value], snaps.loc[last.value]
+        table = pd.DataFrame({f"From {labels[first.value]}": [int(a[c]) for c in cols],
+                              f"To {labels[last.value]}": [int(b[c]) for c in cols]},
+                             index=list(cols.values()))
+        table["Change"] = table.iloc[:, 1] - table.iloc[:, 0]
+        days = (b["as_of"] - a["as_of"]).days
+        result.value = (f"<p>{days} days between the two editions.</p>"
+                        + table.to_html(border=0))
+
+    first.observe(update, names="value")
+    last.observe(update, names="value")
+    update()
+    return live(w.VBox([w.HBox([first, last]), result]),
+                "Two menus pick editions of ICE's list; the explorer shows agreements by model "
+                "and distinct agencies in each, and the change between them.")
+
+
 # ------------------------------------------------------------------------------------------
 # Evidence on crime (chapter 3): builders for this chapter go below this banner.
 # ------------------------------------------------------------------------------------------

@@ -1,0 +1,165 @@
+"""Chapter 2 (the 287(g) program): its datasets agree with each other, the map geometry ships as
+a non-tabular resource, and the chart and widget builders show what they claim."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from trustlab import charts, data, widgets
+from trustlab.data import DataError
+from trustlab.states import BY_ABBR, STATES
+
+MODELS = charts.MODELS_287G
+
+
+# ------------------------------------------------------------------------------------------
+# The state geometry: a non-tabular resource
+
+
+def test_geometry_is_a_documented_file_resource_not_a_table():
+    res = data.resource("us_states_geometry")
+    assert "schema" not in res and res["path"].startswith("geo/")
+    assert res["licenses"][0]["name"] == "ISC"
+    assert "us_states_geometry" not in data.validate_all()  # validation skips files
+    with pytest.raises(DataError, match="not a table.*trustlab.data.path"):
+        data.load("us_states_geometry")
+
+
+def test_geometry_has_every_state_by_fips_and_ships_its_licence():
+    path = data.path("us_states_geometry")
+    topo = json.loads(path.read_text(encoding="utf-8"))
+    assert topo["type"] == "Topology" and set(topo["objects"]) == {"states"}
+    ids = {g["id"] for g in topo["objects"]["states"]["geometries"]}
+    assert {fips for _, _, fips in STATES} <= ids
+    assert path.stat().st_size < 150_000, "keep the geometry small: it is inlined in each map"
+    licence = (path.parent / "LICENSE_us-atlas.txt").read_text(encoding="utf-8")
+    assert "Michael Bostock" in licence and "Permission to use, copy, modify" in licence
+
+
+def test_missing_geometry_file_is_reported_clearly(tmp_path, monkeypatch):
+    ds = tmp_path / "datasets"
+    ds.mkdir()
+    (ds / "datapackage.json").write_text(json.dumps({"resources": [
+        {"name": "geo", "path": "geo/x.json", "format": "topojson"}]}))
+    monkeypatch.setenv("TRUSTLAB_DATA", str(ds))
+    with pytest.raises(DataError, match="file not found for dataset 'geo'"):
+        data.path("geo")
+
+
+# ------------------------------------------------------------------------------------------
+# The datasets agree with each other
+
+
+def test_state_counts_rebuild_the_published_state_table():
+    mine = charts.state_counts(data.load("agreements_287g"))
+    published = data.load("agreements_by_state")
+    keys = ["as_of", "state", "model"]
+    merged = mine.merge(published, on=keys, how="outer", suffixes=("", "_pub"), indicator=True)
+    assert (merged["_merge"] == "both").all()
+    assert (merged["agreements"] == merged["agreements_pub"]).all()
+    assert (merged["agencies"] == merged["agencies_pub"]).all()
+
+
+def test_state_counts_names_missing_columns():
+    with pytest.raises(ValueError, match=r"missing \['model'\].*agreements_287g"):
+        charts.state_counts(pd.DataFrame({"as_of": [], "state": [], "agency": []}))
+
+
+def test_snapshot_models_add_up_to_the_total_and_match_ice_snapshots():
+    t = data.load("agreements_over_time")
+    snap = t[(t["kind"] == "snapshot") & (t["unit"] == "agreements")]
+    wide = snap.pivot_table(index="date", columns="model", values="count")
+    assert (wide[MODELS].sum(axis=1) == wide["all"]).all()
+    ice = data.load("ice_snapshots")
+    for date, row in wide.iterrows():
+        same = ice[ice["as_of"] == date]
+        assert not same.empty, f"no ICE snapshot for {date:%Y-%m-%d}"
+        assert int(row["all"]) in set(same["agreements"].astype(int)), date
+
+
+def test_latest_snapshot_matches_the_agreement_table():
+    t = data.load("agreements_over_time")
+    a = data.load("agreements_287g")
+    as_of = a["as_of"].max()
+    row = t[(t["date"] == as_of) & (t["model"] == "all") & (t["kind"] == "snapshot")]
+    counts = dict(zip(row["unit"], row["count"].astype(int), strict=True))
+    assert counts["agreements"] == len(a)
+    assert counts["agencies"] == a[["state", "agency"]].drop_duplicates().shape[0]
+
+
+def test_state_laws_use_known_states_and_events_fit_their_labels():
+    laws = data.load("state_laws")
+    assert set(laws["state"]) <= set(BY_ABBR)
+    assert {"FL", "TX"} <= set(laws.loc[laws["status"] == "require", "state"])
+    events = data.load("events_287g")
+    assert events["event"].str.len().max() <= 60
+    assert events["date"].is_monotonic_increasing
+
+
+# ------------------------------------------------------------------------------------------
+# Charts and widgets
+
+
+def _params(spec: dict) -> list[str]:
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for p in node.get("params", []):
+                found.append(p["name"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(spec)
+    return found
+
+
+def test_chapter_charts_have_descriptions_sources_and_unique_param_names():
+    specs = [charts.agreements_timeline().to_dict(), charts.agreements_map().to_dict(),
+             charts.state_laws_map().to_dict()]
+    names = []
+    for spec in specs:
+        assert len(spec["description"]) > 200
+        assert any(line.startswith("Source:") for line in spec["title"]["subtitle"])
+        names += sorted(set(_params(spec)))
+    assert len(names) == len(set(names)), names
+    assert {"ch2_model", "ch2_notes", "ch2_map_model", "ch2_state", "ch2_law"} <= set(names)
+
+
+def test_map_inlines_the_geometry_and_its_description_matches_the_data():
+    spec = charts.agreements_map().to_dict()
+    text = json.dumps(spec)
+    assert '"type": "topojson"' in text and '"feature": "states"' in text
+    by_state = data.load("agreements_by_state")
+    assert f"{int(by_state['agreements'].sum()):,} agreements" in spec["description"]
+
+
+def test_explorer_recounts_florida_like_the_state_table():
+    a = data.load("agreements_287g")
+    box = widgets.state_agreements_explorer(a).widget
+    state, models_box, result = box.children
+    state.value = "FL"
+    fl = data.load("agreements_by_state").query("state == 'FL'")
+    assert f"{int(fl['agreements'].sum()):,} agreements" in result.value
+    for cb in models_box.children:
+        cb.value = cb.description == "Task Force Model"
+    tfm = fl[fl["model"] == "Task Force Model"]
+    assert f"{int(tfm['agreements'].sum()):,} agreements" in result.value
+    assert f"{int(tfm['agencies'].sum()):,} distinct agencies" in result.value
+
+
+def test_snapshot_explorer_shows_the_change_between_two_editions():
+    snaps = data.load("ice_snapshots").sort_values(["as_of", "edition"]).reset_index(drop=True)
+    box = widgets.snapshot_change_explorer(snaps).widget
+    (first, last), result = box.children[0].children, box.children[1]
+    first.value, last.value = 0, len(snaps) - 1
+    change = int(snaps["agreements"].iloc[-1]) - int(snaps["agreements"].iloc[0])
+    assert f"<td>{change}</td>" in result.value
+    first.value = last.value
+    assert "<p>0 days between the two editions.</p>" in result.value
