@@ -193,3 +193,47 @@ def test_shaded_removals_chart_labels_administrations():
     text = str(spec)
     assert "Eisenhower" in text and "Obama" in text
     assert "presidential administrations" in spec["description"]
+
+
+# ------------------------------------------------------------------------------------------
+# Exercise set 1: a student who gets it wrong is told why
+
+
+@pytest.fixture(scope="module")
+def student_ns(removals, admins):
+    from pathlib import Path
+
+    from trustlab.checks import Checker
+
+    ns = {"removals": removals, "admins": admins, "estimates": load("historic_estimates")}
+    folder = Path(__file__).resolve().parent.parent / "exercises" / "student"
+    return ns, Checker("01-history", folder=folder, ns=ns)
+
+
+def test_exercise_wrong_answers_get_teaching_feedback(student_ns, removals):
+    ns, grader = student_ns
+    fy = removals.set_index("fiscal_year")
+    ns["removals_1930s"] = int(fy.loc[1930:1939, ["removals", "returns"]].sum().sum())
+    ns["ratio_1954"] = round(fy.loc[1954, "removals"] / fy.loc[1954, "returns"], 1)
+    est = ns["estimates"]
+    ns["spread"] = round(est["estimate_high"].max() / est["estimate_high"].min(), 1)
+    ns["q6_answer"] = "b"
+    assert "did you add returns" in grader.check("q1").text()
+    assert "divided removals by returns" in grader.check("q2").text()
+    assert "Operation Wetback rows" in grader.check("q7").text()
+    text = grader.check("q6").text()
+    assert '"b" is not the best answer' in text and "Hint:" in text
+
+
+def test_exercise_function_with_off_by_one_is_told_what_to_check(student_ns):
+    ns, grader = student_ns
+
+    def total_for(removals, admins, name):  # excludes the last fiscal year
+        row = admins[admins["administration"] == name].iloc[0]
+        years = removals[(removals["fiscal_year"] >= row["first_fy"])
+                         & (removals["fiscal_year"] < row["last_fy"])]
+        return int(years["removals"].sum() + years["returns"].sum())
+
+    ns["total_for"] = total_for
+    text = grader.check("q5").text()
+    assert "not yet" in text and "1981 to 1988" in text and "both ends included" in text
