@@ -59,13 +59,25 @@ def finish(chart: alt.TopLevelMixin, *, title: str, description: str, datasets: 
     return chart.properties(title=alt.Title(title, subtitle=lines), description=description)
 
 
+def wrap_subtitle(chart: alt.TopLevelMixin, width: int = WIDTH) -> alt.TopLevelMixin:
+    """Re-wrap a finished chart's subtitle lines (including the source line) so that none is
+    much wider than the chart (about 5.8 pixels per character at the theme's 11 px)."""
+    import textwrap
+
+    title = chart.title
+    lines = title.subtitle if isinstance(title.subtitle, list) else [title.subtitle]
+    chars = max(40, int(width / 5.8))
+    wrapped = [w for line in lines for w in textwrap.wrap(str(line), chars)]
+    return chart.properties(title=alt.Title(title.text, subtitle=wrapped))
+
+
 # ------------------------------------------------------------------------------------------
 # Removals and returns (DHS Yearbook Table 39)
 
 
 def removals_returns(df: pd.DataFrame | None = None, *, start: int = 1927,
                      end: int | None = None, administrations: bool | pd.DataFrame = False,
-                     key: str = "") -> alt.Chart:
+                     key: str = "", width: int = WIDTH) -> alt.Chart:
     """Removals and returns per fiscal year, with a control to switch counts / shares and a
     zoomable time axis (drag to pan, scroll to zoom, double-click to reset).
 
@@ -102,7 +114,7 @@ def removals_returns(df: pd.DataFrame | None = None, *, start: int = 1927,
                      alt.Tooltip("total:Q", title="Removals + returns", format=",")],
         )
         .add_params(measure, zoom)
-        .properties(width=WIDTH, height=320)
+        .properties(width=width, height=320)
     )
     first, last = int(long["fiscal_year"].min()), int(long["fiscal_year"].max())
     peak_ret = d.loc[d["returns"].idxmax()]
@@ -123,7 +135,7 @@ def removals_returns(df: pd.DataFrame | None = None, *, start: int = 1927,
         n = len(history.administration_spans(admins, first, last))
         shading = (f" Alternating shaded bands behind the lines mark the fiscal years of "
                    f"{n} presidential administrations, labelled at the top.")
-    return finish(
+    done = finish(
         chart,
         title=f"Removals and returns by fiscal year, {first}–{last}",
         subtitle=subtitle,
@@ -137,6 +149,7 @@ def removals_returns(df: pd.DataFrame | None = None, *, start: int = 1927,
         ),
         datasets=datasets,
     )
+    return done if administrations is False else wrap_subtitle(done, width)
 
 
 def _administration_bands(d: pd.DataFrame, admins: pd.DataFrame, first: int,
@@ -174,6 +187,13 @@ def _administration_bands(d: pd.DataFrame, admins: pd.DataFrame, first: int,
 # History (chapter 1): builders for this chapter go below this banner.
 # ------------------------------------------------------------------------------------------
 
+CH1_WIDTH = 600  # chapter 1 charts fit the book's text column (axis labels included)
+
+
+def _fit(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    return wrap_subtitle(chart, CH1_WIDTH)
+
+
 TIMELINE_CATEGORIES = ["Enforcement operation", "Law", "Local policy", "Federal program",
                        "287(g) program", "Court decision", "Agency"]
 
@@ -198,7 +218,7 @@ def timeline(df: pd.DataFrame | None = None, *, key: str = "ch1_tl_") -> alt.VCo
         alt.Chart(d)
         .mark_circle(size=110, stroke="#333333", strokeWidth=0.5)
         .encode(
-            x=alt.X("date:T", title=None, scale=alt.Scale(domain=brush),
+            x=alt.X("date:T", title=None, scale=alt.Scale(domain=brush, padding=10),
                     axis=alt.Axis(format="%Y", labelOverlap=True)),
             y=alt.Y("category:N", title=None, sort=cats),
             color=color,
@@ -210,24 +230,24 @@ def timeline(df: pd.DataFrame | None = None, *, key: str = "ch1_tl_") -> alt.VCo
                      alt.Tooltip("confidence:N", title="Confidence")],
         )
         .add_params(pick)
-        .properties(width=WIDTH, height=230)
+        .properties(width=CH1_WIDTH - 150, height=230)
     )
     overview = (
         alt.Chart(d)
         .mark_tick(thickness=2, size=14)
         .encode(x=alt.X("date:T", title="Drag here to zoom the chart above to a period",
-                        axis=alt.Axis(format="%Y")),
+                        axis=alt.Axis(format="%Y"), scale=alt.Scale(padding=10)),
                 color=alt.Color("category:N", scale=alt.Scale(domain=cats,
                                                               range=PALETTE[:len(cats)]),
                                 legend=None),
                 opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)))
         .add_params(brush)
-        .properties(width=WIDTH, height=36)
+        .properties(width=CH1_WIDTH - 150, height=36)
     )
     first, last = df["date"].min().year, df["date"].max().year
     counts = d["category"].value_counts()
     parts = ", ".join(f"{counts[c]} {c.lower()}" for c in cats)
-    return finish(
+    return _fit(finish(
         alt.vconcat(main, overview, spacing=8),
         title=f"From repatriation drives to 287(g): {len(d)} events, {first}–{last}",
         subtitle="Click a category in the legend to filter (shift-click for several); drag "
@@ -241,7 +261,7 @@ def timeline(df: pd.DataFrame | None = None, *, key: str = "ch1_tl_") -> alt.VCo
             "overview strip zooms the main panel to that period."
         ),
         datasets=["timeline"],
-    )
+    ))
 
 
 def _when(ts: pd.Timestamp, precision: str) -> str:
@@ -250,6 +270,18 @@ def _when(ts: pd.Timestamp, precision: str) -> str:
     if precision == "month":
         return ts.strftime("%B %Y")
     return f"{ts.day} {ts.strftime('%B %Y')}"
+
+
+def _short_producer(producer: str) -> str:
+    """'Brian Gratton and Emily Merchant' -> 'Gratton & Merchant'; keeps bodies' names."""
+    if "(" in producer:
+        head, _, rest = producer.partition(" (")
+        if "Legislature" in head or "Service" in head:
+            return "CA Legislature" if "California" in head else "INS/DHS"
+        producer = head
+    names = [n.strip() for n in producer.replace(" and ", ", ").split(",") if n.strip()]
+    surnames = [n.split()[-1] for n in names]
+    return surnames[0] if len(surnames) == 1 else ", ".join(surnames[:-1]) + " & " + surnames[-1]
 
 
 def historic_estimates(df: pd.DataFrame | None = None, *,
@@ -261,8 +293,8 @@ def historic_estimates(df: pd.DataFrame | None = None, *,
     d["estimate_low"] = d["estimate_low"].astype(float)
     d["estimate_high"] = d["estimate_high"].astype(float)
     d["label"] = [f"{p} ({y})" for p, y in zip(d["producer"], d["year"], strict=True)]
-    d["row"] = [f"{lab}: {m[:42]}{'…' if len(m) > 42 else ''}"
-                for m, lab in zip(d["measure"], d["label"], strict=True)]
+    d["row"] = [f"{_short_producer(p)} {y}: {m[:34]}{'…' if len(m) > 34 else ''}"
+                for p, y, m in zip(d["producer"], d["year"], d["measure"], strict=True)]
     d["figure"] = [f"{int(lo):,}" if lo == hi else f"{int(lo):,}–{int(hi):,}"
                    for lo, hi in zip(d["estimate_low"], d["estimate_high"], strict=True)]
     d["figure"] = [("at least " if k == "lower bound" else "at most " if k == "upper bound"
@@ -274,7 +306,7 @@ def historic_estimates(df: pd.DataFrame | None = None, *,
     types = list(dict.fromkeys(d["producer_type"]))
     color = alt.Color("producer_type:N", title="Produced by",
                       scale=alt.Scale(domain=types, range=PALETTE[:len(types)]),
-                      legend=alt.Legend(columns=3))
+                      legend=alt.Legend(columns=1))
     tooltip = [alt.Tooltip("measure:N", title="What is counted"),
                alt.Tooltip("figure:N", title="Estimate"),
                alt.Tooltip("period:N", title="Period"),
@@ -285,7 +317,7 @@ def historic_estimates(df: pd.DataFrame | None = None, *,
     base = alt.Chart(d).transform_filter(f"datum.episode == {key}episode").encode(
         y=alt.Y("row:N", title=None, sort=alt.EncodingSortField("estimate_high",
                                                                  order="descending"),
-                axis=alt.Axis(labelLimit=360, labelFontSize=11)),
+                axis=alt.Axis(labelLimit=270, labelFontSize=11)),
         color=color, tooltip=tooltip)
     bars = base.mark_bar(height=8).encode(
         x=alt.X("estimate_low:Q", title="People (estimate; hover for what is counted)",
@@ -293,17 +325,17 @@ def historic_estimates(df: pd.DataFrame | None = None, *,
         x2="estimate_high:Q")
     dots = base.mark_point(size=90, filled=True).encode(
         x="estimate_high:Q",
-        shape=alt.Shape("kind:N", title="Kind of figure", legend=alt.Legend(columns=2),
+        shape=alt.Shape("kind:N", title="Kind of figure", legend=alt.Legend(columns=1),
                         scale=alt.Scale(domain=["point", "range", "lower bound", "upper bound"],
                                         range=["circle", "square", "triangle-right",
                                                "triangle-left"])))
-    chart = alt.layer(bars, dots).add_params(episode).properties(width=WIDTH - 300,
+    chart = alt.layer(bars, dots).add_params(episode).properties(width=CH1_WIDTH - 290,
                                                                  height=alt.Step(26))
     rep = d[d["episode"] == "Mexican Repatriation"]
     lo, hi = rep["estimate_low"].min(), rep["estimate_high"].max()
-    return finish(
+    return _fit(finish(
         chart,
-        title="Who counted what: estimates of the Mexican Repatriation and Operation Wetback",
+        title="Who counted what: estimates of the Repatriation and of Operation Wetback",
         subtitle="Switch episode with the control; hover a mark for what exactly it counts.",
         description=(
             f"Horizontal chart of {len(d)} published estimates, one row each, coloured by who "
@@ -315,7 +347,7 @@ def historic_estimates(df: pd.DataFrame | None = None, *,
             "of deportations during the summer operation itself. A control switches episodes."
         ),
         datasets=["historic_estimates"],
-    )
+    ))
 
 
 def administration_totals(removals: pd.DataFrame | None = None,
@@ -369,12 +401,12 @@ def administration_totals(removals: pd.DataFrame | None = None,
                      alt.Tooltip("total:Q", title="Removals + returns", format=",")],
         )
         .add_params(rule, show)
-        .properties(width=WIDTH, height=300)
+        .properties(width=CH1_WIDTH - 70, height=300)
     )
     maj = t[t["rule_text"].str.startswith("Majority")].set_index("administration")
     top_rem = maj["removals"].idxmax()
     top_ret = maj["returns"].idxmax()
-    return finish(
+    return _fit(finish(
         chart,
         title="Removals and returns by administration (complete administrations only)",
         subtitle="Pick how fiscal years are assigned to presidents and which measure to show.",
@@ -388,7 +420,7 @@ def administration_totals(removals: pd.DataFrame | None = None,
             "assigns fiscal years to presidents and show removals, returns or both."
         ),
         datasets=["removals_returns", "administrations"],
-    )
+    ))
 
 
 # ------------------------------------------------------------------------------------------
