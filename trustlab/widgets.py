@@ -81,6 +81,49 @@ def removals_explorer(df: pd.DataFrame | None = None) -> Live:
 # ------------------------------------------------------------------------------------------
 
 
+def administration_explorer(removals: pd.DataFrame | None = None,
+                            admins: pd.DataFrame | None = None) -> Live:
+    """Pick an administration and a rule for assigning fiscal years to presidents; see which
+    fiscal years that gives and the removals and returns summed over them."""
+    from . import history
+
+    removals = data.load("removals_returns") if removals is None else removals
+    admins = data.load("administrations") if admins is None else admins
+    names = list(admins["administration"])
+    who = w.Dropdown(options=names, value="Obama" if "Obama" in names else names[-1],
+                     description="President")
+    rule = w.RadioButtons(options=[(text, key) for key, text in history.RULES.items()],
+                          value="majority", description="Rule",
+                          layout=w.Layout(width="620px"))
+    result = w.HTML()
+
+    def update(change=None):
+        t = history.totals_by_administration(removals, admins, rule.value)
+        row = t[t["administration"] == who.value]
+        if row.empty:
+            result.value = (f"<p>No fiscal year of {html.escape(who.value)} is in the data "
+                            "(returns start in fiscal 1927, the table ends in fiscal 2019).</p>")
+            return
+        r = row.iloc[0]
+        note = "" if r["complete"] else (
+            "<p><strong>Incomplete:</strong> some of this administration's fiscal years are "
+            "outside the data, so the totals are partial.</p>")
+        table = pd.DataFrame(
+            {"People": [f"{r['removals']:,}", f"{r['returns']:,}", f"{r['total']:,}"]},
+            index=["Removals (formal order)", "Returns (no order)", "Removals + returns"])
+        result.value = (f"<p>{html.escape(r['president'])}: fiscal {r['first_fy']}–"
+                        f"{r['last_fy']} ({r['fiscal_years']} years in the data). Returns are "
+                        f"{r['returns_share']:.0%} of the sum.</p>" + note
+                        + table.to_html(border=0))
+
+    who.observe(update, names="value")
+    rule.observe(update, names="value")
+    update()
+    return live(w.VBox([who, rule, result]),
+                "A menu picks a president and buttons pick how fiscal years are assigned to "
+                "presidents; the removals and returns for that administration are recomputed.")
+
+
 # ------------------------------------------------------------------------------------------
 # The 287(g) program (chapter 2): builders for this chapter go below this banner.
 # ------------------------------------------------------------------------------------------

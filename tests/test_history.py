@@ -1,0 +1,239 @@
+"""Chapter 1: fiscal years vs presidential terms, the history datasets and their charts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from trustlab import charts, history, load
+
+
+@pytest.fixture(scope="module")
+def admins():
+    return load("administrations")
+
+
+@pytest.fixture(scope="module")
+def removals():
+    return load("removals_returns")
+
+
+# ------------------------------------------------------------------------------------------
+# Fiscal-year calendar and the assignment rules
+
+
+def test_fiscal_year_calendar_changed_in_1977():
+    assert history.fiscal_year_bounds(1954) == (date(1953, 7, 1), date(1954, 6, 30))
+    assert history.fiscal_year_bounds(1976) == (date(1975, 7, 1), date(1976, 6, 30))
+    assert history.fiscal_year_bounds(1977) == (date(1976, 10, 1), date(1977, 9, 30))
+    assert history.fiscal_year_bounds(2009) == (date(2008, 10, 1), date(2009, 9, 30))
+
+
+@pytest.mark.parametrize(("fy", "expected"), [
+    (1929, "Coolidge"),      # Hoover took office 4 March 1929: a third of the year
+    (1933, "Hoover"),        # Roosevelt from 4 March 1933: under half
+    (1945, "Roosevelt"),     # Truman from 12 April 1945
+    (1953, "Truman"),        # old July calendar: January inauguration -> outgoing president
+    (1954, "Eisenhower"),    # Operation Wetback's fiscal year
+    (1964, "Johnson"),       # Kennedy killed 22 November 1963
+    (1975, "Ford"),          # Nixon resigned 9 August 1974
+    (1977, "Carter"),        # new October calendar: January inauguration -> incoming
+    (2009, "Obama"),
+    (2017, "Trump I"),
+])
+def test_majority_rule(fy, expected, admins):
+    assert history.fiscal_year_administration(fy, admins) == expected
+
+
+def test_starts_in_term_rule_differs_after_1977(admins):
+    assert history.fiscal_year_administration(2009, admins, "starts_in_term") == "Bush 43"
+    assert history.fiscal_year_administration(2017, admins, "starts_in_term") == "Obama"
+    assert history.fiscal_year_administration(1964, admins, "starts_in_term") == "Kennedy"
+
+
+def test_unknown_rule_is_a_clear_error(admins):
+    with pytest.raises(ValueError, match="unknown rule 'calendar'"):
+        history.fiscal_year_administration(2009, admins, "calendar")
+
+
+def test_unknown_administration_is_a_clear_error(admins):
+    with pytest.raises(ValueError, match="no administration 'Lincoln'"):
+        history.fiscal_years_of("Lincoln", admins)
+
+
+def test_stored_fiscal_years_follow_the_rule(admins):
+    """first_fy / last_fy in the CSV are what the stated rule gives (recomputed here)."""
+    for row in admins.itertuples(index=False):
+        fys = history.fiscal_years_of(row.administration, admins)
+        assert fys[0] == row.first_fy, row.administration
+        if pd.isna(row.left_office):
+            assert pd.isna(row.last_fy), row.administration
+        else:
+            assert fys[-1] == row.last_fy, row.administration
+            assert fys == list(range(fys[0], fys[-1] + 1)), "fiscal years must be contiguous"
+
+
+def test_administrations_do_not_overlap_and_chain(admins):
+    a = admins.sort_values("took_office").reset_index(drop=True)
+    for prev, nxt in zip(a.iloc[:-1].itertuples(), a.iloc[1:].itertuples(), strict=True):
+        assert prev.left_office == nxt.took_office, (prev.administration, nxt.administration)
+        assert nxt.first_fy == prev.last_fy + 1, "every fiscal year goes to one administration"
+
+
+# ------------------------------------------------------------------------------------------
+# Totals by administration (the fact-check numbers)
+
+
+def test_obama_totals_are_the_sum_of_fiscal_2009_to_2016(removals, admins):
+    t = history.totals_by_administration(removals, admins).set_index("administration")
+    part = removals[(removals["fiscal_year"] >= 2009) & (removals["fiscal_year"] <= 2016)]
+    assert t.loc["Obama", "removals"] == int(part["removals"].sum())
+    assert t.loc["Obama", "returns"] == int(part["returns"].sum())
+    assert t.loc["Obama", "total"] > 5_000_000 > t.loc["Obama", "removals"]
+    assert t.loc["Obama", "complete"]
+    assert not t.loc["Trump I", "complete"], "the data end in FY2019, before Trump I's FY2020"
+    assert not t.loc["Coolidge", "complete"], "returns start in FY1927"
+
+
+def test_rule_changes_the_totals(removals, admins):
+    maj = history.totals_by_administration(removals, admins, "majority").set_index(
+        "administration")
+    sit = history.totals_by_administration(removals, admins, "starts_in_term").set_index(
+        "administration")
+    assert (maj.loc["Obama", "first_fy"], sit.loc["Obama", "first_fy"]) == (2009, 2010)
+    assert maj.loc["Obama", "total"] != sit.loc["Obama", "total"]
+
+
+def test_totals_cover_every_fiscal_year_once(removals, admins):
+    t = history.totals_by_administration(removals, admins)
+    with_returns = removals.dropna(subset=["returns"])
+    assert t["removals"].sum() == with_returns["removals"].sum()
+    assert t["returns"].sum() == with_returns["returns"].sum()
+
+
+# ------------------------------------------------------------------------------------------
+# Datasets agree with each other
+
+
+def test_wetback_rows_repeat_the_dhs_table(removals):
+    est = load("historic_estimates").set_index("id")
+    fy54 = removals.set_index("fiscal_year").loc[1954]
+    assert est.loc["wetback_fy1954_returns", "estimate_low"] == fy54["returns"]
+    assert est.loc["wetback_fy1954_removals", "estimate_low"] == fy54["removals"]
+
+
+def test_estimates_are_ordered_and_bounds_are_single_figures():
+    est = load("historic_estimates")
+    assert (est["estimate_low"] <= est["estimate_high"]).all()
+    single = est[est["kind"] != "range"]
+    assert (single["estimate_low"] == single["estimate_high"]).all()
+
+
+def test_removals_table_is_sorted_and_complete(removals):
+    fys = removals["fiscal_year"].tolist()
+    assert fys == sorted(fys) and fys == list(range(1892, 2020))
+    assert removals.loc[removals["fiscal_year"] < 1927, "returns"].isna().all()
+
+
+def test_timeline_is_sorted_with_short_labels():
+    tl = load("timeline")
+    assert tl["date"].is_monotonic_increasing
+    assert (tl["event"].str.len() <= 60).all()
+    year = tl[tl["date_precision"] == "year"]
+    assert ((year["date"].dt.month == 1) & (year["date"].dt.day == 1)).all()
+    assert 30 <= len(tl) <= 45
+
+
+# ------------------------------------------------------------------------------------------
+# Charts: controls, alt text, no NaN in the spec
+
+
+def _params(spec) -> set[str]:
+    found = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for p in node.get("params", []) or []:
+                found.add(p["name"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(spec)
+    return found
+
+
+@pytest.mark.parametrize(("build", "params"), [
+    (charts.timeline, {"ch1_tl_category", "ch1_tl_period"}),
+    (charts.historic_estimates, {"ch1_est_episode"}),
+    (charts.administration_totals, {"ch1_adm_rule", "ch1_adm_show"}),
+    (lambda: charts.removals_returns(administrations=True, key="ch1_rr_"),
+     {"ch1_rr_measure", "ch1_rr_zoom"}),
+])
+def test_chapter_charts_have_controls_and_descriptions(build, params):
+    chart = build()
+    spec = chart.to_dict()
+    assert params <= _params(spec)
+    assert len(spec["description"]) > 100
+    assert "NaN" not in chart.to_json()
+
+
+def test_removals_chart_default_is_unchanged_for_chapter_0():
+    spec = charts.removals_returns().to_dict()
+    assert {"measure", "zoom"} <= _params(spec)
+    assert "administrations" not in str(spec.get("title"))
+    assert "layer" not in spec
+
+
+def test_shaded_removals_chart_labels_administrations():
+    spec = charts.removals_returns(administrations=True, key="x_").to_dict()
+    text = str(spec)
+    assert "Eisenhower" in text and "Obama" in text
+    assert "presidential administrations" in spec["description"]
+
+
+# ------------------------------------------------------------------------------------------
+# Exercise set 1: a student who gets it wrong is told why
+
+
+@pytest.fixture(scope="module")
+def student_ns(removals, admins):
+    from pathlib import Path
+
+    from trustlab.checks import Checker
+
+    ns = {"removals": removals, "admins": admins, "estimates": load("historic_estimates")}
+    folder = Path(__file__).resolve().parent.parent / "exercises" / "student"
+    return ns, Checker("01-history", folder=folder, ns=ns)
+
+
+def test_exercise_wrong_answers_get_teaching_feedback(student_ns, removals):
+    ns, grader = student_ns
+    fy = removals.set_index("fiscal_year")
+    ns["removals_1930s"] = int(fy.loc[1930:1939, ["removals", "returns"]].sum().sum())
+    ns["ratio_1954"] = round(fy.loc[1954, "removals"] / fy.loc[1954, "returns"], 1)
+    est = ns["estimates"]
+    ns["spread"] = round(est["estimate_high"].max() / est["estimate_high"].min(), 1)
+    ns["q6_answer"] = "b"
+    assert "did you add returns" in grader.check("q1").text()
+    assert "divided removals by returns" in grader.check("q2").text()
+    assert "Operation Wetback rows" in grader.check("q7").text()
+    text = grader.check("q6").text()
+    assert '"b" is not the best answer' in text and "Hint:" in text
+
+
+def test_exercise_function_with_off_by_one_is_told_what_to_check(student_ns):
+    ns, grader = student_ns
+
+    def total_for(removals, admins, name):  # excludes the last fiscal year
+        row = admins[admins["administration"] == name].iloc[0]
+        years = removals[(removals["fiscal_year"] >= row["first_fy"])
+                         & (removals["fiscal_year"] < row["last_fy"])]
+        return int(years["removals"].sum() + years["returns"].sum())
+
+    ns["total_for"] = total_for
+    text = grader.check("q5").text()
+    assert "not yet" in text and "1981 to 1988" in text and "both ends included" in text
