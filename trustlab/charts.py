@@ -281,19 +281,20 @@ def policy_builder(recs: pd.DataFrame | None = None,
     chart = alt.vconcat(total, panels).add_params(*params)
     n = len(d)
     strong = int(d["evidence_strength"].isin(pr.EVIDENCE_ORDER[:2]).sum())
+    contested = int((d["evidence_strength"] == "contested").sum())
     return finish(
         chart,
         title="Policy builder: which recommendations would your jurisdiction meet?",
         subtitle="Tick the boxes under the chart to describe a jurisdiction; the chart "
                  "recomputes in your browser. Hover a row for its practice and recommenders.",
         description=(
-            f"A checklist chart of {n} recommendations for preserving immigrant communities' "
-            f"trust. Thirteen checkboxes describe a jurisdiction's choices (for example, "
-            f"whether it publishes its policy or has a 287(g) agreement); each recommendation "
-            f"is marked as met or not yet met for those choices, with a colour for the kind "
-            f"of evidence behind it ({strong} rest on court rulings or legal duties, one is "
-            f"contested) and the bodies that recommend it. A line at the top counts how "
-            f"many are met."),
+            f"A checklist chart of {n} recommendations for preserving immigrant "
+            f"communities' trust. {len(pr.CHOICES)} checkboxes describe a jurisdiction's "
+            "choices (for example, whether it publishes its policy or has a 287(g) "
+            "agreement); each recommendation is marked as met or not yet met for those "
+            "choices, with a colour for the kind of evidence behind it "
+            f"({strong} rest on court rulings or legal duties, {contested} contested) and the "
+            "bodies that recommend it. A line at the top counts how many are met."),
         datasets=["recommendations"],
     )
 

@@ -139,9 +139,10 @@ def policy_builder_explorer(recs: pd.DataFrame | None = None,
     update()
     return live(w.VBox([w.HTML("<strong>Your jurisdiction's choices</strong>"),
                         *boxes.values(), result]),
-                "Thirteen checkboxes describe a jurisdiction's choices; a table recomputes which "
-                "of the chapter's recommendations they meet and the evidence behind each. The "
-                "policy-builder chart in chapter 5 does the same in the browser.")
+                f"{len(pr.CHOICES)} checkboxes describe a jurisdiction's choices; a table "
+                "recomputes which of the chapter's recommendations they meet and the evidence "
+                "behind each. The policy-builder chart in chapter 5 does the same in the "
+                "browser.")
 
 
 def programs_table_explorer(df: pd.DataFrame | None = None) -> Live:
