@@ -115,3 +115,21 @@ def test_programs_widget_filters():
     assert "2 program(s)" in result.value
     region.value = "Midwest"
     assert "No program" in result.value
+
+
+@pytest.mark.browser
+def test_policy_builder_checkbox_recomputes_in_the_browser(browser, server, built_book):
+    """In the static book, ticking a box changes the count of recommendations met."""
+    from test_browser import open_page, wait_for_charts
+
+    page, external, errors = open_page(browser, f"{server}/book/05-practices/index.html")
+    assert wait_for_charts(page) == 3
+    chart = page.locator(".trustlab-chart", has_text="Policy builder")
+    svg = chart.locator("svg")
+    before = svg.inner_html()
+    assert "Your choices meet 1 of 13" in " ".join(svg.locator("text").all_text_contents())
+    chart.locator(".vega-bindings input[type=checkbox]").first.check()
+    page.wait_for_function(
+        "(b) => [...document.querySelectorAll('.trustlab-chart svg')]"
+        ".some(s => s.innerHTML.includes('meet 2 of 13'))", arg=before)
+    assert not external and not errors
