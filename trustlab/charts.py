@@ -182,8 +182,8 @@ def programs_explorer(df: pd.DataFrame | None = None) -> alt.Chart:
         .encode(
             x=alt.X("practice_label:N", title=None, sort=list(pr.PRACTICES.values()),
                     scale=alt.Scale(domain=list(pr.PRACTICES.values())),
-                    axis=alt.Axis(orient="top", labelAngle=-35, labelLimit=200)),
-            y=alt.Y("name:N", title=None, sort=order, axis=alt.Axis(labelLimit=380)),
+                    axis=alt.Axis(orient="top", labelAngle=-50, labelLimit=170)),
+            y=alt.Y("name:N", title=None, sort=order, axis=alt.Axis(labelLimit=260)),
             color=alt.Color("evidence_kind:N", title="Evidence of results (click to highlight)",
                             legend=alt.Legend(titleLimit=320),
                             scale=alt.Scale(domain=["evaluation", "descriptive", "none found"],
@@ -204,7 +204,7 @@ def programs_explorer(df: pd.DataFrame | None = None) -> alt.Chart:
                      alt.Tooltip("verification_note:N", title="What was checked")],
         )
         .add_params(practice, region, year, evidence)
-        .properties(width=430, height=alt.Step(26))
+        .properties(width=alt.Step(34), height=alt.Step(26))
     )
     n = long["program_id"].nunique()
     counts = pr.evidence_counts(df)
@@ -213,12 +213,12 @@ def programs_explorer(df: pd.DataFrame | None = None) -> alt.Chart:
     return finish(
         chart,
         title="Programs named as ways to keep immigrant communities' trust",
-        subtitle="Menus filter by practice and region, the slider by start year; click the "
-                 "colour legend to highlight one kind of evidence. Hover for details.",
+        subtitle="Filter with the menus and the slider; click the colour legend to highlight; "
+                 "hover for details.",
         description=(
             f"Grid of {n} programs and state laws (rows, ordered by start year from {lo} to "
-            f"{hi}) against nine trust-building practices (columns); a mark shows that a "
-            f"program illustrates a practice. Colour gives the evidence of results found: "
+            f"{hi}) against {len(pr.PRACTICES)} trust-building practices (columns); a mark shows "
+            f"that a program illustrates a practice. Colour gives the evidence of results: "
             f"{counts['evaluation']} with an evaluation, {counts['descriptive']} with "
             f"descriptive accounts only and {counts['none found']} with none found. Shape "
             f"gives verification: {unverified} programs as named could not be verified and "
@@ -249,7 +249,7 @@ def policy_builder(recs: pd.DataFrame | None = None,
         met=f"{lookup} == datum.met_when",
         status="datum.met ? '✔ meets' : '✘ not yet'",
         met_num="datum.met ? 1 : 0")
-    y = alt.Y("short_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
+    y = alt.Y("short_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=230))
     tooltip = [alt.Tooltip("short_label:N", title="Recommendation"),
                alt.Tooltip("practice_label:N", title="Practice"),
                alt.Tooltip("recommended_by:N", title="Recommended by"),
@@ -260,24 +260,22 @@ def policy_builder(recs: pd.DataFrame | None = None,
                         scale=alt.Scale(domain=["✔ meets", "✘ not yet"],
                                         range=["#1b7a3d", "#b23b3b"])),
         tooltip=tooltip,
-    ).properties(width=90, height=alt.Step(24), title="Your jurisdiction")
-    evidence = base.mark_rect(stroke="white").encode(
-        y=alt.Y("short_label:N", sort=order, axis=None),
-        color=alt.Color("evidence_strength:N", title="Evidence behind the recommendation",
-                        scale=alt.Scale(domain=pr.EVIDENCE_ORDER, range=pr.EVIDENCE_COLORS),
-                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=260,
-                                              titleLimit=400)),
-        tooltip=tooltip,
-    ).properties(width=26, height=alt.Step(24), title="Evidence")
-    who = base.mark_text(align="left", fontSize=11, color="#333333").encode(
-        y=alt.Y("short_label:N", sort=order, axis=None), x=alt.value(4),
-        text="recommended_by:N", tooltip=tooltip,
-    ).properties(width=250, height=alt.Step(24), title="Recommended by")
+    ).properties(width=78, height=alt.Step(24), title="Your jurisdiction")
+    ev_y = alt.Y("short_label:N", sort=order, axis=None)
+    swatch = base.mark_square(size=160, opacity=1).encode(
+        y=ev_y, x=alt.value(8),
+        color=alt.Color("evidence_strength:N", legend=None,
+                        scale=alt.Scale(domain=pr.EVIDENCE_ORDER, range=pr.EVIDENCE_COLORS)),
+        tooltip=tooltip)
+    ev_text = base.mark_text(align="left", fontSize=11, color="#333333").encode(
+        y=ev_y, x=alt.value(20), text="evidence_strength:N", tooltip=tooltip)
+    evidence = alt.layer(swatch, ev_text).properties(width=200, height=alt.Step(24),
+                                                     title="Evidence behind it")
     total = base.transform_aggregate(n_met="sum(met_num)", n="count()").transform_calculate(
         line="'Your choices meet ' + datum.n_met + ' of ' + datum.n + ' recommendations.'"
     ).mark_text(align="left", fontSize=14, fontWeight="bold").encode(
-        text="line:N", x=alt.value(0), y=alt.value(10)).properties(width=600, height=20)
-    panels = alt.hconcat(status, evidence, who, spacing=6).resolve_scale(color="independent")
+        text="line:N", x=alt.value(0), y=alt.value(10)).properties(width=500, height=20)
+    panels = alt.hconcat(status, evidence, spacing=4).resolve_scale(color="independent")
     chart = alt.vconcat(total, panels).add_params(*params)
     n = len(d)
     strong = int(d["evidence_strength"].isin(pr.EVIDENCE_ORDER[:2]).sum())
@@ -285,16 +283,16 @@ def policy_builder(recs: pd.DataFrame | None = None,
     return finish(
         chart,
         title="Policy builder: which recommendations would your jurisdiction meet?",
-        subtitle="Tick the boxes under the chart to describe a jurisdiction; the chart "
-                 "recomputes in your browser. Hover a row for its practice and recommenders.",
+        subtitle="Tick the boxes under the chart; it recomputes in your browser. Hover a row "
+                 "for who recommends it.",
         description=(
             f"A checklist chart of {n} recommendations for preserving immigrant "
             f"communities' trust. {len(pr.CHOICES)} checkboxes describe a jurisdiction's "
             "choices (for example, whether it publishes its policy or has a 287(g) "
             "agreement); each recommendation is marked as met or not yet met for those "
             "choices, with a colour for the kind of evidence behind it "
-            f"({strong} rest on court rulings or legal duties, {contested} contested) and the "
-            "bodies that recommend it. A line at the top counts how many are met."),
+            f"({strong} rest on court rulings or legal duties, {contested} contested); hovering "
+            "a row shows who recommends it. A line at the top counts how many are met."),
         datasets=["recommendations"],
     )
 
@@ -335,16 +333,15 @@ def u_visa_backlog(df: pd.DataFrame | None = None) -> alt.LayerChart:
     rule_df = pd.DataFrame({"cap": [cap], "label": [label]})
     rule = alt.Chart(rule_df).mark_rule(strokeDash=[6, 4], color="#333333").encode(y="cap:Q")
     rule = rule.encode(tooltip=alt.Tooltip("label:N", title="Dashed line"))
-    chart = alt.layer(bars, rule).properties(width=WIDTH, height=320)
+    chart = alt.layer(bars, rule).properties(width=560, height=320)
     pend = d[d["measure"] == "Pending at end of year"].set_index("fiscal_year")["value"]
     first, last = int(pend.index.min()), int(pend.index.max())
     low_year = int(pend.idxmin())
     return finish(
         chart,
         title=f"U-visa petitions waiting for a decision, fiscal {first}–{last}",
-        subtitle=f"Dashed line: the annual cap of {cap:,} U visas for victims (family members "
-                 "are not capped, but the bars count them). Use the control to switch between "
-                 "petitions pending and received.",
+        subtitle=f"Dashed line: annual cap of {cap:,} U visas for victims (the bars also "
+                 "count family members).",
         description=(
             f"Bar chart by fiscal year from {first} to {last} of U-visa petitions pending at "
             f"the end of each year, with a dashed line at the annual cap of {cap:,} visas "
