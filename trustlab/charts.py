@@ -141,6 +141,17 @@ def removals_returns(df: pd.DataFrame | None = None, *, start: int = 1927,
 # ------------------------------------------------------------------------------------------
 
 
+def _wrapped(chart: alt.TopLevelMixin, width: int = 92) -> alt.TopLevelMixin:
+    """Wrap a finished chart's subtitle and source lines so the chart fits the book's text
+    column (Vega does not wrap titles itself)."""
+    import textwrap
+
+    title = chart.title
+    lines = title.subtitle if isinstance(title.subtitle, list) else [title.subtitle]
+    title.subtitle = [part for line in lines for part in textwrap.wrap(str(line), width)]
+    return chart
+
+
 def programs_explorer(df: pd.DataFrame | None = None) -> alt.Chart:
     """Programs (rows) by the practices they illustrate (columns). Menus filter by practice
     and region, a slider by start year; clicking the evidence legend highlights one kind."""
@@ -182,14 +193,14 @@ def programs_explorer(df: pd.DataFrame | None = None) -> alt.Chart:
         .encode(
             x=alt.X("practice_label:N", title=None, sort=list(pr.PRACTICES.values()),
                     scale=alt.Scale(domain=list(pr.PRACTICES.values())),
-                    axis=alt.Axis(orient="top", labelAngle=-50, labelLimit=170)),
-            y=alt.Y("name:N", title=None, sort=order, axis=alt.Axis(labelLimit=260)),
-            color=alt.Color("evidence_kind:N", title="Evidence of results (click to highlight)",
-                            legend=alt.Legend(titleLimit=320),
+                    axis=alt.Axis(orient="top", labelAngle=-45, labelLimit=140)),
+            y=alt.Y("name:N", title=None, sort=order, axis=alt.Axis(labelLimit=280)),
+            color=alt.Color("evidence_kind:N", title="Evidence of results (click)",
+                            legend=alt.Legend(titleLimit=320, direction="vertical"),
                             scale=alt.Scale(domain=["evaluation", "descriptive", "none found"],
                                             range=["#1b9e77", "#1f6fb2", "#bdbdbd"])),
-            shape=alt.Shape("confidence:N", title="Could it be verified?",
-                            legend=alt.Legend(titleLimit=320),
+            shape=alt.Shape("confidence:N", title="Verified?",
+                            legend=alt.Legend(titleLimit=320, direction="vertical"),
                             scale=alt.Scale(domain=["verified", "reported", "could not verify"],
                                             range=["square", "circle", "cross"])),
             opacity=alt.condition(evidence, alt.value(1.0), alt.value(0.15)),
@@ -210,11 +221,10 @@ def programs_explorer(df: pd.DataFrame | None = None) -> alt.Chart:
     counts = pr.evidence_counts(df)
     unverified = int((long.drop_duplicates("program_id")["confidence"]
                       == "could not verify").sum())
-    return finish(
+    return _wrapped(finish(
         chart,
         title="Programs named as ways to keep immigrant communities' trust",
-        subtitle="Filter with the menus and the slider; click the colour legend to highlight; "
-                 "hover for details.",
+        subtitle="Filter with the menus and slider; click the colour legend; hover for details.",
         description=(
             f"Grid of {n} programs and state laws (rows, ordered by start year from {lo} to "
             f"{hi}) against {len(pr.PRACTICES)} trust-building practices (columns); a mark shows "
@@ -224,7 +234,7 @@ def programs_explorer(df: pd.DataFrame | None = None) -> alt.Chart:
             f"gives verification: {unverified} programs as named could not be verified and "
             "are drawn as crosses."),
         datasets=["programs"],
-    )
+    ))
 
 
 def policy_builder(recs: pd.DataFrame | None = None,
@@ -249,7 +259,7 @@ def policy_builder(recs: pd.DataFrame | None = None,
         met=f"{lookup} == datum.met_when",
         status="datum.met ? '✔ meets' : '✘ not yet'",
         met_num="datum.met ? 1 : 0")
-    y = alt.Y("short_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=230))
+    y = alt.Y("short_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=250))
     tooltip = [alt.Tooltip("short_label:N", title="Recommendation"),
                alt.Tooltip("practice_label:N", title="Practice"),
                alt.Tooltip("recommended_by:N", title="Recommended by"),
@@ -267,24 +277,24 @@ def policy_builder(recs: pd.DataFrame | None = None,
         color=alt.Color("evidence_strength:N", legend=None,
                         scale=alt.Scale(domain=pr.EVIDENCE_ORDER, range=pr.EVIDENCE_COLORS)),
         tooltip=tooltip)
-    ev_text = base.mark_text(align="left", fontSize=11, color="#333333").encode(
+    ev_text = base.mark_text(align="left", fontSize=11, color="#333333", limit=180).encode(
         y=ev_y, x=alt.value(20), text="evidence_strength:N", tooltip=tooltip)
-    evidence = alt.layer(swatch, ev_text).properties(width=200, height=alt.Step(24),
+    evidence = alt.layer(swatch, ev_text).properties(width=190, height=alt.Step(24),
                                                      title="Evidence behind it")
     total = base.transform_aggregate(n_met="sum(met_num)", n="count()").transform_calculate(
         line="'Your choices meet ' + datum.n_met + ' of ' + datum.n + ' recommendations.'"
     ).mark_text(align="left", fontSize=14, fontWeight="bold").encode(
-        text="line:N", x=alt.value(0), y=alt.value(10)).properties(width=500, height=20)
+        text="line:N", x=alt.value(0), y=alt.value(10)).properties(width=420, height=20)
     panels = alt.hconcat(status, evidence, spacing=4).resolve_scale(color="independent")
     chart = alt.vconcat(total, panels).add_params(*params)
     n = len(d)
     strong = int(d["evidence_strength"].isin(pr.EVIDENCE_ORDER[:2]).sum())
     contested = int((d["evidence_strength"] == "contested").sum())
-    return finish(
+    return _wrapped(finish(
         chart,
         title="Policy builder: which recommendations would your jurisdiction meet?",
         subtitle="Tick the boxes under the chart; it recomputes in your browser. Hover a row "
-                 "for who recommends it.",
+                 "for details.",
         description=(
             f"A checklist chart of {n} recommendations for preserving immigrant "
             f"communities' trust. {len(pr.CHOICES)} checkboxes describe a jurisdiction's "
@@ -294,7 +304,7 @@ def policy_builder(recs: pd.DataFrame | None = None,
             f"({strong} rest on court rulings or legal duties, {contested} contested); hovering "
             "a row shows who recommends it. A line at the top counts how many are met."),
         datasets=["recommendations"],
-    )
+    ))
 
 
 def u_visa_backlog(df: pd.DataFrame | None = None) -> alt.LayerChart:
@@ -337,7 +347,7 @@ def u_visa_backlog(df: pd.DataFrame | None = None) -> alt.LayerChart:
     pend = d[d["measure"] == "Pending at end of year"].set_index("fiscal_year")["value"]
     first, last = int(pend.index.min()), int(pend.index.max())
     low_year = int(pend.idxmin())
-    return finish(
+    return _wrapped(finish(
         chart,
         title=f"U-visa petitions waiting for a decision, fiscal {first}–{last}",
         subtitle=f"Dashed line: annual cap of {cap:,} U visas for victims (the bars also "
@@ -349,4 +359,4 @@ def u_visa_backlog(df: pd.DataFrame | None = None) -> alt.LayerChart:
             f"then rise every year to {int(pend[last]):,} in {last}. A control switches the "
             "bars to petitions received during each year."),
         datasets=["u_t_visas"],
-    )
+    ))

@@ -15,15 +15,15 @@ from . import data
 
 # Practice codes used in datasets/programs.csv and datasets/recommendations.csv.
 PRACTICES: dict[str, str] = {
-    "public_policy": "Clear public policy",
+    "public_policy": "Public policy",
     "language_access": "Language access",
-    "cultural_training": "Cultural-competency training",
+    "cultural_training": "Cultural training",
     "community_leaders": "Community leaders",
     "sustained_engagement": "Sustained engagement",
     "recruitment": "Recruitment",
     "funding": "Funding",
-    "u_t_certification": "U/T visa certification",
-    "detainer_limits": "Limits on holds and cooperation",
+    "u_t_certification": "U/T visas",
+    "detainer_limits": "Limits on holds",
 }
 
 # The jurisdiction choices of the policy builder, in the order they are shown.
