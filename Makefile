@@ -4,6 +4,7 @@
 #   make serve   serve the built book on http://127.0.0.1:8000
 #   make lab     JupyterLab on this machine, for the data labs and exercises
 #   make bench   measure build, execution, page weight (writes benchmarks/results/)
+#   make notebooks  re-execute the data labs in place (after changing trustlab/ or datasets/)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -14,10 +15,10 @@ PORT ?= 8000
 OFFLINE := TRUSTLAB_OFFLINE=1 PYTHONPATH=$(CURDIR)/tools/offline
 BOOK_FLAGS := -W -n --keep-going
 
-.PHONY: book test lint serve lab bench lock clean venv exercises help
+.PHONY: book test lint serve lab bench lock clean venv exercises notebooks help
 
 help:
-	@sed -n '2,7p' Makefile
+	@sed -n '2,8p' Makefile
 
 venv: $(BIN)/.installed
 
@@ -47,6 +48,9 @@ serve:
 
 lab: venv
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --notebook-dir=$(CURDIR)
+
+notebooks: venv
+	$(OFFLINE) $(BIN)/python tools/execute_notebooks.py
 
 exercises: venv
 	$(BIN)/python -m trustlab exercises

@@ -77,14 +77,15 @@ def wrap_subtitle(chart: alt.TopLevelMixin, width: int = WIDTH) -> alt.TopLevelM
 
 def removals_returns(df: pd.DataFrame | None = None, *, start: int = 1927,
                      end: int | None = None, administrations: bool | pd.DataFrame = False,
-                     key: str = "", width: int = WIDTH) -> alt.Chart:
+                     key: str = "", width: int = WIDTH - 80) -> alt.Chart:
     """Removals and returns per fiscal year, with a control to switch counts / shares and a
     zoomable time axis (drag to pan, scroll to zoom, double-click to reset).
 
     ``administrations=True`` (or a DataFrame of the ``administrations`` dataset) shades each
     presidential administration's fiscal years behind the lines, with its removals and
     returns in a tooltip (chapter 1). ``key`` prefixes the parameter names so that two of
-    these charts can share a page."""
+    these charts can share a page. The default ``width`` leaves room for the axis labels
+    within the book's text column."""
     df = data.load("removals_returns") if df is None else df
     end = int(df["fiscal_year"].max()) if end is None else end
     d = df[(df["fiscal_year"] >= start) & (df["fiscal_year"] <= end)]
@@ -431,21 +432,6 @@ def administration_totals(removals: pd.DataFrame | None = None,
 CH2_WIDTH = 520  # chapter 2 charts leave room for axis labels and legends in the book column
 
 
-def _wrap_subtitle(chart, limit: int = 90):
-    """Split long subtitle lines (a long source line) at '; ' so they fit the page width."""
-    title = chart.title
-    lines = []
-    for line in title.subtitle:
-        while len(line) > limit and " " in line[:limit]:
-            sep = "; " if "; " in line[:limit] else " "
-            cut = line[:limit].rindex(sep) + len(sep.rstrip())
-            lines.append(line[:cut])
-            line = "    " + line[cut:].lstrip()
-        lines.append(line)
-    title.subtitle = lines
-    return chart
-
-
 MODELS_287G = ["Jail Enforcement Model", "Task Force Model", "Warrant Service Officer"]
 MODEL_COLORS = {"Jail Enforcement Model": PALETTE[0], "Task Force Model": PALETTE[1],
                 "Warrant Service Officer": PALETTE[2]}
@@ -551,7 +537,7 @@ def agreements_timeline(df: pd.DataFrame | None = None, events: pd.DataFrame | N
     snap = df[(df["kind"] == "snapshot") & (df["model"] == "all")
               & (df["unit"] == "agreements")].sort_values("date")
     pre_max = int(df.loc[df["date"] < "2025-01-01", "count"].max())
-    return _wrap_subtitle(finish(
+    return wrap_subtitle(finish(
         chart,
         title="287(g) participation, 2002–2025: reported figures and ICE lists",
         subtitle="Pick a model; tick the box to show policy changes; drag or scroll to zoom.",
@@ -568,7 +554,7 @@ def agreements_timeline(df: pd.DataFrame | None = None, events: pd.DataFrame | N
             "2009 standard agreement, the 2012 end of task-force agreements, the 2019 warrant "
             "service model and the January 2025 executive order. A menu shows one model's "
             "counts (only ICE-list counts are broken down by model)."),
-        datasets=["agreements_over_time", "wapo_287g_sheriffs", "events_287g"]))
+        datasets=["agreements_over_time", "wapo_287g_sheriffs", "events_287g"]), CH2_WIDTH)
 
 
 def _wide_state_counts(by_state: pd.DataFrame) -> pd.DataFrame:
@@ -656,7 +642,7 @@ def agreements_map(by_state: pd.DataFrame | None = None,
     tot = int(wide["all"].sum())
     top = wide.sort_values("all", ascending=False).head(2)
     nstates = int((wide["all"] > 0).sum())
-    return _wrap_subtitle(finish(
+    return wrap_subtitle(finish(
         chart,
         title=f"287(g) agreements by state, ICE list of {as_of:%d %B %Y}",
         subtitle="Pick a model; click a state to show its agencies below (double-click to clear).",
@@ -668,7 +654,7 @@ def agreements_map(by_state: pd.DataFrame | None = None,
             "agreements are light grey. A menu shows one model at a time. Below the map, a "
             "bar chart counts agreements by type of agency (county, municipality, state "
             "agency) and model, for all states or for the state clicked on the map."),
-        datasets=["agreements_by_state", "agreements_287g", "us_states_geometry"]))
+        datasets=["agreements_by_state", "agreements_287g", "us_states_geometry"]), CH2_WIDTH)
 
 
 def state_laws_map(laws: pd.DataFrame | None = None) -> alt.Chart:
@@ -710,7 +696,7 @@ def state_laws_map(laws: pd.DataFrame | None = None) -> alt.Chart:
     req = ", ".join(m.loc[m["status"] == "require", "name"])
     ban = ", ".join(m.loc[m["status"] == "ban", "name"])
     res = ", ".join(m.loc[m["status"] == "restrict", "name"])
-    return _wrap_subtitle(finish(
+    return wrap_subtitle(finish(
         chart,
         title="State rules on 287(g) agreements",
         subtitle="Click a legend entry to highlight one kind of rule; hover a state for its law.",
@@ -721,7 +707,7 @@ def state_laws_map(laws: pd.DataFrame | None = None) -> alt.Chart:
             f"restrict cooperation without a ban read in the text ({res}). All other states are "
             "grey: the table lists no statewide rule for them, which does not mean they have "
             "none."),
-        datasets=["state_laws", "us_states_geometry"]))
+        datasets=["state_laws", "us_states_geometry"]), CH2_WIDTH)
 
 
 
