@@ -145,7 +145,7 @@ def did(panel: pd.DataFrame, treated: str, policy_year: int, *, window: int = 4,
                mean(tr, b0, b1), mean(tr, a0, a1), mean(co, b0, b1), mean(co, a0, a1))
 
 
-def placebo_table(panel: pd.DataFrame, years: range = range(2004, 2018), *,
+def placebo_table(panel: pd.DataFrame, years: range = range(2004, 2019), *,
                   window: int = 4) -> pd.DataFrame:
     """DiD of every state against all other states, at every candidate policy year and for
     both outcomes: the spread shows how large a 'policy effect' noise and local trends alone
