@@ -136,7 +136,7 @@ DIRECTION_COLORS = ["#1b9e77", "#666666", "#d95f02", "#b3b3b3"]
 
 def _estimate_label(row: pd.Series) -> str:
     if pd.isna(row["estimate"]):
-        return "direction only (size not checked)"
+        return "direction only"
     unit = str(row["unit"])
     if unit.startswith("ratio"):
         extra = unit[len("ratio"):].strip()
@@ -162,7 +162,7 @@ def crime_study_results(df: pd.DataFrame | None = None) -> alt.HConcatChart:
     keep = "(cs_policy == 'All' || datum.policy == cs_policy) && " \
            "(cs_design == 'All' || datum.design == cs_design)"
     order = list(d.sort_values(["policy", "study"])["label"])
-    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=330),
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=250),
               scale=alt.Scale(paddingOuter=0.8))
     tips = [alt.Tooltip("study:N", title="Study"), alt.Tooltip("policy:N", title="Policy"),
             alt.Tooltip("design:N", title="Design"),
@@ -177,23 +177,22 @@ def crime_study_results(df: pd.DataFrame | None = None) -> alt.HConcatChart:
         x=alt.X("direction:N", sort=DIRECTIONS, scale=alt.Scale(domain=DIRECTIONS),
                 title="Result (crime in the first group of the comparison)",
                 axis=alt.Axis(labelAngle=0, orient="top", labelLimit=120,
-                              labelExpr="datum.label == 'no detectable effect' ? "
-                                        "['no detectable', 'effect'] : "
-                                        "datum.label == 'not a crime outcome' ? "
-                                        "['not a crime', 'outcome'] : datum.label")),
+                              labelExpr="split(replace(replace(datum.label, 'no detectable', "
+                                        "'no-detectable'), 'not a crime', 'not-a-crime'), ' ')",
+                              labelFontSize=10, labelPadding=14, domain=False, ticks=False)),
         y=y,
         color=alt.Color("direction:N", scale=alt.Scale(domain=DIRECTIONS,
                                                        range=DIRECTION_COLORS), legend=None),
         shape=alt.Shape("policy:N", title="Policy"),
         tooltip=tips,
-    ).properties(width=300, height=alt.Step(22))
+    ).properties(width=270, height=alt.Step(22))
     sizes = base.mark_text(align="left", fontSize=11).encode(
         x=alt.value(0), text="size:N",
         y=alt.Y("label:N", sort=order, axis=None, scale=alt.Scale(paddingOuter=0.8)),
-        color=alt.condition("datum.size == 'direction only (size not checked)'",
+        color=alt.condition("datum.size == 'direction only'",
                             alt.value("#888888"), alt.value("#222222")),
         tooltip=tips,
-    ).properties(width=260, height=alt.Step(22),
+    ).properties(width=210, height=alt.Step(22),
                  title=alt.Title("Published size (where checked)", fontSize=12))
     chart = alt.hconcat(dots, sizes, spacing=8).add_params(pol, des)
     n = len(df)
@@ -201,8 +200,8 @@ def crime_study_results(df: pd.DataFrame | None = None) -> alt.HConcatChart:
     return finish(
         chart,
         title="What studies of enforcement, sanctuary policies and crime found",
-        subtitle="Pick a policy or a design to filter; hover a point for the design and the "
-                 "finding. Sizes are in different units and cannot be compared across rows.",
+        subtitle="Filter by policy or design; hover a point for the finding. Sizes are in "
+                 "different units: do not compare them across rows.",
         description=(
             f"Dot chart with one row for each of {n} study estimates. Each dot sits in one of "
             "four columns: less crime, no detectable effect, more crime, or not a crime "
@@ -213,6 +212,9 @@ def crime_study_results(df: pd.DataFrame | None = None) -> alt.HConcatChart:
             "filter the rows by policy and by research design."),
         datasets=["crime_studies"],
     )
+
+
+DID_WIDTH = 520
 
 
 def _did_frame(panel: pd.DataFrame) -> pd.DataFrame:
@@ -292,7 +294,7 @@ def crime_did_explorer(panel: pd.DataFrame | None = None, *, treated: str = "TX"
                  alt.Tooltip("mean_rate:Q", title="Mean rate", format=",.1f")])
     rule = alt.Chart(pd.DataFrame({"one": [1]})).transform_calculate(
         x="did_year - 0.5").mark_rule(color="#333333").encode(x="x:Q")
-    top = alt.layer(lines, means, rule).properties(width=WIDTH, height=300)
+    top = alt.layer(lines, means, rule).properties(width=DID_WIDTH, height=280)
 
     table = (
         rates.transform_aggregate(mean_rate="mean(rate)", groupby=["group", "period"])
@@ -302,26 +304,27 @@ def crime_did_explorer(panel: pd.DataFrame | None = None, *, treated: str = "TX"
     rows = table.transform_calculate(
         line="datum.group + ': before ' + format(datum.Before, ',.1f') + ', after ' + "
              "format(datum.After, ',.1f') + ', change ' + format(datum.change, '+,.1f')"
-    ).mark_text(align="left", fontSize=13).encode(
-        y=alt.Y("group:N", sort=["Treated state", "Comparison group"], axis=None),
+    ).mark_text(align="left", fontSize=12).encode(
+        x=alt.value(0), y=alt.Y("group:N", sort=["Treated state", "Comparison group"], axis=None),
         text="line:N", color=colors)
     est = table.transform_calculate(
         signed="datum.group == 'Treated state' ? datum.change : -datum.change"
     ).transform_aggregate(est="sum(signed)", n="count()").transform_calculate(
-        line="datum.n == 2 ? 'Difference-in-differences (treated change minus comparison "
-             "change): ' + format(datum.est, '+,.1f') + ' per 100,000' : "
+        line="datum.n == 2 ? 'DiD = treated change - comparison change = ' + "
+             "format(datum.est, '+,.1f') + ' per 100,000' : "
              "'No comparison states for this choice (Alaska and Hawaii have no neighbours).'"
-    ).mark_text(align="left", fontSize=14, fontWeight="bold").encode(text="line:N")
-    bottom = alt.vconcat(rows.properties(width=WIDTH, height=44),
-                         est.properties(width=WIDTH, height=24), spacing=4)
+    ).mark_text(align="left", fontSize=12, fontWeight="bold").encode(
+        x=alt.value(0), text="line:N")
+    bottom = alt.vconcat(rows.properties(width=DID_WIDTH, height=44),
+                         est.properties(width=DID_WIDTH, height=24), spacing=4)
     chart = alt.vconcat(top, bottom, spacing=12).add_params(
         p_state, p_year, p_win, p_comp, p_other, p_out)
     ex = did(panel, treated, policy_year, window=window)
     return finish(
         chart,
         title="Difference-in-differences explorer: state crime rates, FBI estimates",
-        subtitle="A two-group gap is a description, not proof: any change that hit the treated "
-                 "state at the same time (or reporting changes) would show up as an 'effect'.",
+        subtitle="A two-group gap describes; it does not prove. Any other change in the "
+                 "treated state at the same time also shows up as an 'effect'.",
         description=(
             "Line chart of yearly crime rates per 100,000 for a treated state and a comparison "
             "group, with dashed lines for each group's mean before and after a policy year and "
@@ -370,15 +373,14 @@ def crime_placebo(table: pd.DataFrame | None = None, *, year: int = 2012,
                      alt.Tooltip("treated_before:Q", title="State's rate before",
                                  format=",.1f")])
         .add_params(p_year, p_out, p_state)
-        .properties(width=WIDTH, height=300)
+        .properties(width=560, height=300)
     )
     sub = t[(t["year"] == year) & (t["outcome"] == "Violent crime")]["did"]
     return finish(
         chart,
         title="Every state has an 'effect': placebo policy years",
-        subtitle="Each bar compares one state with all the others around a year in which no "
-                 "common policy started. Slide the year; the spread is what chance and local "
-                 "trends produce.",
+        subtitle="Each bar: one state against all others around a year with no common "
+                 "policy. The spread is what chance and local trends produce.",
         description=(
             "Bar chart with one bar per state (50 states and DC), sorted by size: the "
             "difference-in-differences of that state's crime rate against all other states, "
