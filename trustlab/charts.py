@@ -135,13 +135,19 @@ DIRECTION_COLORS = ["#1b9e77", "#666666", "#d95f02", "#b3b3b3"]
 
 
 def _estimate_label(row: pd.Series) -> str:
+    """A short label for the published size ('2x', '+146%', '-35.5 per 10,000'); the full unit
+    and its qualifier are in the tooltip."""
     if pd.isna(row["estimate"]):
         return "direction only"
-    unit = str(row["unit"])
+    unit, est = str(row["unit"]), float(row["estimate"])
+    qual = " (lower bound)" if "lower bound" in unit else ""
     if unit.startswith("ratio"):
-        extra = unit[len("ratio"):].strip()
-        return f"{row['estimate']:g} times {extra}".strip()
-    return f"{row['estimate']:+g} {unit}"
+        return f"{est:g}x{qual}"
+    if unit.startswith("percent"):
+        return f"{est:+g}%{qual}"
+    if "per 10000" in unit:
+        return f"{est:+g} per 10,000"
+    return f"{est:+g} {unit}"
 
 
 def crime_study_results(df: pd.DataFrame | None = None) -> alt.HConcatChart:
@@ -149,10 +155,12 @@ def crime_study_results(df: pd.DataFrame | None = None) -> alt.HConcatChart:
     more crime) and the published size where checked, with filters for policy and design."""
     df = data.load("crime_studies") if df is None else df
     d = df.copy()
-    d["label"] = d["study"] + " — " + d["outcome"].str.slice(0, 48)
+    d["label"] = d["study"].str.replace(r" \(CGO working paper\)", "", regex=True) + ": " + \
+        d["outcome_short"]
     d["size"] = d.apply(_estimate_label, axis=1)
+    d["unit"] = d["unit"].fillna("")
     d = d[["label", "study", "policy", "design", "comparison", "outcome", "direction",
-           "size", "finding", "confidence", "enforcement_change"]]
+           "size", "unit", "finding", "confidence", "enforcement_change"]]
     policies = ["All"] + sorted(d["policy"].unique())
     designs = ["All"] + sorted(d["design"].unique())
     pol = alt.param(name="cs_policy", value="All",
@@ -162,7 +170,7 @@ def crime_study_results(df: pd.DataFrame | None = None) -> alt.HConcatChart:
     keep = "(cs_policy == 'All' || datum.policy == cs_policy) && " \
            "(cs_design == 'All' || datum.design == cs_design)"
     order = list(d.sort_values(["policy", "study"])["label"])
-    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=250),
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=270, labelFontSize=11),
               scale=alt.Scale(paddingOuter=0.8))
     tips = [alt.Tooltip("study:N", title="Study"), alt.Tooltip("policy:N", title="Policy"),
             alt.Tooltip("design:N", title="Design"),
@@ -170,6 +178,7 @@ def crime_study_results(df: pd.DataFrame | None = None) -> alt.HConcatChart:
             alt.Tooltip("outcome:N", title="Outcome"),
             alt.Tooltip("direction:N", title="Direction"),
             alt.Tooltip("size:N", title="Published size"),
+            alt.Tooltip("unit:N", title="Unit as published"),
             alt.Tooltip("finding:N", title="Finding"),
             alt.Tooltip("confidence:N", title="Confidence")]
     base = alt.Chart(d).transform_filter(keep)
@@ -185,15 +194,15 @@ def crime_study_results(df: pd.DataFrame | None = None) -> alt.HConcatChart:
                                                        range=DIRECTION_COLORS), legend=None),
         shape=alt.Shape("policy:N", title="Policy"),
         tooltip=tips,
-    ).properties(width=270, height=alt.Step(22))
+    ).properties(width=220, height=alt.Step(22))
     sizes = base.mark_text(align="left", fontSize=11).encode(
         x=alt.value(0), text="size:N",
         y=alt.Y("label:N", sort=order, axis=None, scale=alt.Scale(paddingOuter=0.8)),
         color=alt.condition("datum.size == 'direction only'",
                             alt.value("#888888"), alt.value("#222222")),
         tooltip=tips,
-    ).properties(width=210, height=alt.Step(22),
-                 title=alt.Title("Published size (where checked)", fontSize=12))
+    ).properties(width=110, height=alt.Step(22),
+                 title=alt.Title("Published size", fontSize=12))
     chart = alt.hconcat(dots, sizes, spacing=8).add_params(pol, des)
     n = len(df)
     counts = df["direction"].value_counts()
@@ -379,8 +388,8 @@ def crime_placebo(table: pd.DataFrame | None = None, *, year: int = 2012,
     return finish(
         chart,
         title="Every state has an 'effect': placebo policy years",
-        subtitle="Each bar: one state against all others around a year with no common "
-                 "policy. The spread is what chance and local trends produce.",
+        subtitle="One state against all others, around a year with no common policy: "
+                 "the spread is what chance and trends produce.",
         description=(
             "Bar chart with one bar per state (50 states and DC), sorted by size: the "
             "difference-in-differences of that state's crime rate against all other states, "
