@@ -170,7 +170,7 @@ def crime_study_results(df: pd.DataFrame | None = None) -> alt.HConcatChart:
     keep = "(cs_policy == 'All' || datum.policy == cs_policy) && " \
            "(cs_design == 'All' || datum.design == cs_design)"
     order = list(d.sort_values(["policy", "study"])["label"])
-    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=270, labelFontSize=11),
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelFontSize=11),
               scale=alt.Scale(paddingOuter=0.8))
     tips = [alt.Tooltip("study:N", title="Study"), alt.Tooltip("policy:N", title="Policy"),
             alt.Tooltip("design:N", title="Design"),
@@ -186,22 +186,24 @@ def crime_study_results(df: pd.DataFrame | None = None) -> alt.HConcatChart:
         x=alt.X("direction:N", sort=DIRECTIONS, scale=alt.Scale(domain=DIRECTIONS),
                 title="Result (crime in the first group of the comparison)",
                 axis=alt.Axis(labelAngle=0, orient="top", labelLimit=120,
-                              labelExpr="split(replace(replace(datum.label, 'no detectable', "
-                                        "'no-detectable'), 'not a crime', 'not-a-crime'), ' ')",
+                              labelExpr="datum.label == 'no detectable effect' ? "
+                                        "['none', 'detected'] : "
+                                        "datum.label == 'not a crime outcome' ? "
+                                        "['other', 'outcome'] : split(datum.label, ' ')",
                               labelFontSize=10, labelPadding=14, domain=False, ticks=False)),
         y=y,
         color=alt.Color("direction:N", scale=alt.Scale(domain=DIRECTIONS,
                                                        range=DIRECTION_COLORS), legend=None),
-        shape=alt.Shape("policy:N", title="Policy"),
+        shape=alt.Shape("policy:N", title="Policy", legend=alt.Legend(columns=3)),
         tooltip=tips,
-    ).properties(width=220, height=alt.Step(22))
+    ).properties(width=200, height=alt.Step(22))
     sizes = base.mark_text(align="left", fontSize=11).encode(
         x=alt.value(0), text="size:N",
         y=alt.Y("label:N", sort=order, axis=None, scale=alt.Scale(paddingOuter=0.8)),
         color=alt.condition("datum.size == 'direction only'",
                             alt.value("#888888"), alt.value("#222222")),
         tooltip=tips,
-    ).properties(width=110, height=alt.Step(22),
+    ).properties(width=100, height=alt.Step(22),
                  title=alt.Title("Published size", fontSize=12))
     chart = alt.hconcat(dots, sizes, spacing=8).add_params(pol, des)
     n = len(df)
@@ -209,8 +211,8 @@ def crime_study_results(df: pd.DataFrame | None = None) -> alt.HConcatChart:
     return finish(
         chart,
         title="What studies of enforcement, sanctuary policies and crime found",
-        subtitle="Filter by policy or design; hover a point for the finding. Sizes are in "
-                 "different units: do not compare them across rows.",
+        subtitle="Filter by policy or design; hover a point for the finding. Sizes are "
+                 "in different units.",
         description=(
             f"Dot chart with one row for each of {n} study estimates. Each dot sits in one of "
             "four columns: less crime, no detectable effect, more crime, or not a crime "
@@ -332,8 +334,8 @@ def crime_did_explorer(panel: pd.DataFrame | None = None, *, treated: str = "TX"
     return finish(
         chart,
         title="Difference-in-differences explorer: state crime rates, FBI estimates",
-        subtitle="A two-group gap describes; it does not prove. Any other change in the "
-                 "treated state at the same time also shows up as an 'effect'.",
+        subtitle="A two-group gap describes; it does not prove. Other changes in the "
+                 "treated state also show up here.",
         description=(
             "Line chart of yearly crime rates per 100,000 for a treated state and a comparison "
             "group, with dashed lines for each group's mean before and after a policy year and "
@@ -388,8 +390,7 @@ def crime_placebo(table: pd.DataFrame | None = None, *, year: int = 2012,
     return finish(
         chart,
         title="Every state has an 'effect': placebo policy years",
-        subtitle="One state against all others, around a year with no common policy: "
-                 "the spread is what chance and trends produce.",
+        subtitle="One state against all others, around a year with no common policy.",
         description=(
             "Bar chart with one bar per state (50 states and DC), sorted by size: the "
             "difference-in-differences of that state's crime rate against all other states, "
