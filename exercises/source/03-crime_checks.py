@@ -3,7 +3,7 @@
 Correct answers appear only as digests: see trustlab.checks.digest.
 """
 
-from trustlab.checks import question
+from trustlab.checks import digest, question
 
 
 @question("q1", points=1,
@@ -54,6 +54,9 @@ def q3(ck):
     ck.require(abs(v) < 200, f"{v} is far too large for a change in violent crime per 100,000 "
                              "over a few years: check that you subtract before from after "
                              "within each group first.")
+    ck.require(digest(-v, 1) != "36d48b8ba7aa33be",
+               f"{v} has the right size but the wrong sign: take after minus before within each "
+               "group, then the treated change minus the comparison change.")
     ck.equal(v, "36d48b8ba7aa33be", round=1,
              message=f"{v} is not the estimate I expected. Check the years (before 2014-2017, "
                      "after 2018-2019), that the comparison group excludes California, and the "
@@ -64,7 +67,14 @@ def q3(ck):
           expected="one letter: the assumption under which did_ca is the causal effect of SB 54",
           hint="Reread 'difference-in-differences, formally' in the chapter.")
 def q4(ck):
-    ck.choice(ck.var("q4_answer"), "f1c8b296586677ee")
+    v = ck.var("q4_answer")
+    letter = str(v).strip().lower()
+    ck.require(letter != "a", "Equal starting levels are not needed: differencing removes any "
+                              "stable gap between the groups. What matters is how they would "
+                              "have changed.")
+    ck.require(letter != "b", "Statistical significance says an estimate is unlikely to be pure "
+                              "noise; it says nothing about whether the comparison is fair.")
+    ck.choice(v, "f1c8b296586677ee")
 
 
 @question("q5", points=1,
@@ -72,7 +82,11 @@ def q4(ck):
                    "as Wong (2017)",
           hint="Matching can only balance what was measured, at one point in time.")
 def q5(ck):
-    ck.choice(ck.var("q5_answer"), "d05faa460a5b4fbb")
+    v = ck.var("q5_answer")
+    ck.require(str(v).strip().lower() != "a",
+               "The study did find a difference, so sample size is not the issue here: ask "
+               "what a difference in levels at one time can and cannot tell you.")
+    ck.choice(v, "d05faa460a5b4fbb")
 
 
 @question("q6", points=1,
@@ -80,7 +94,11 @@ def q5(ck):
                    "Hines and Peri (2019)",
           hint="An instrument must move the outcome only through the treatment.")
 def q6(ck):
-    ck.choice(ck.var("q6_answer"), "cfebec93cea2b393")
+    v = ck.var("q6_answer")
+    ck.require(str(v).strip().lower() != "a",
+               "If every county had joined in the same year there would be no variation to use: "
+               "the staggered start is what makes the instrument possible.")
+    ck.choice(v, "cfebec93cea2b393")
 
 
 @question("q7", points=2,
