@@ -1,0 +1,117 @@
+"""Public checks for exercise set 03-crime (students get this file).
+
+Correct answers appear only as digests: see trustlab.checks.digest.
+"""
+
+from trustlab.checks import digest, question
+
+
+@question("q1", points=1,
+          expected="Texas's violent crime rate per 100,000 residents in 2016, as a number "
+                   "(the value in the 'violent_rate' column)",
+          hint="Filter panel for state_abbr == 'TX' and year == 2016, take 'violent_rate' with "
+               ".iloc[0] and wrap it in float(...).")
+def q1(ck):
+    v = ck.var("tx_rate_2016")
+    ck.is_type(v, float, "a number")
+    ck.require(v > 100, f"{v} is too small for a rate per 100,000: did you take a share or "
+                        "divide by the population yourself without multiplying by 100,000?")
+    ck.require(v < 2000, f"{v} looks like a property crime rate or a count: use the "
+                         "'violent_rate' column.")
+    ck.equal(v, "b2362104329c4fde", round=1,
+             message=f"{v} is not the 2016 value I expected. Check the state and the year.")
+
+
+@question("q2", points=2,
+          expected="a function group_rate(df, states, year) returning the pooled violent crime "
+                   "rate per 100,000 of a list of states in one year: total violent crimes of "
+                   "those states divided by their total population, times 100,000",
+          hint="Keep the rows of those states and that year, then "
+               "part['violent_crime'].sum() / part['population'].sum() * 100_000. Do not "
+               "average the states' rates: big and small states would count the same.")
+def q2(ck):
+    f = ck.var("group_rate")
+    panel = ck.var("panel")
+    v = ck.call(f, panel, ["AR", "LA", "NM", "OK"], 2016)
+    ck.require(v is not None, "Your function returns None: add a return statement.")
+    v = float(v)
+    ck.equal(round(v, 1), "c63b1244be30253d", round=1,
+             message=f"group_rate(panel, ['AR', 'LA', 'NM', 'OK'], 2016) gave {v:.1f}, which is "
+                     "not the pooled rate I expected. Did you sum crimes and population before "
+                     "dividing (not average the four rates), and multiply by 100,000?")
+
+
+@question("q3", points=2,
+          expected="the difference-in-differences for California (treated) against all other "
+                   "states, violent crime, before = 2014-2017, after = 2018-2019, each period a "
+                   "mean of yearly pooled rates; rounded to 1 decimal",
+          hint="Compute California's mean rate before and after, the other states' (pooled) mean "
+               "rate before and after, then (CA after - CA before) - (others after - others "
+               "before). You can reuse group_rate for each year.")
+def q3(ck):
+    v = ck.var("did_ca")
+    ck.is_type(v, float, "a number")
+    ck.require(abs(v) < 200, f"{v} is far too large for a change in violent crime per 100,000 "
+                             "over a few years: check that you subtract before from after "
+                             "within each group first.")
+    ck.require(digest(-v, 1) != "36d48b8ba7aa33be",
+               f"{v} has the right size but the wrong sign: take after minus before within each "
+               "group, then the treated change minus the comparison change.")
+    ck.equal(v, "36d48b8ba7aa33be", round=1,
+             message=f"{v} is not the estimate I expected. Check the years (before 2014-2017, "
+                     "after 2018-2019), that the comparison group excludes California, and the "
+                     "order of the subtraction (treated change minus comparison change).")
+
+
+@question("q4", points=1,
+          expected="one letter: the assumption under which did_ca is the causal effect of SB 54",
+          hint="Reread 'difference-in-differences, formally' in the chapter.")
+def q4(ck):
+    v = ck.var("q4_answer")
+    letter = str(v).strip().lower()
+    ck.require(letter != "a", "Equal starting levels are not needed: differencing removes any "
+                              "stable gap between the groups. What matters is how they would "
+                              "have changed.")
+    ck.require(letter != "b", "Statistical significance says an estimate is unlikely to be pure "
+                              "noise; it says nothing about whether the comparison is fair.")
+    ck.choice(v, "f1c8b296586677ee")
+
+
+@question("q5", points=1,
+          expected="one letter: the main weakness of a matched cross-sectional comparison such "
+                   "as Wong (2017)",
+          hint="Matching can only balance what was measured, at one point in time.")
+def q5(ck):
+    v = ck.var("q5_answer")
+    ck.require(str(v).strip().lower() != "a",
+               "The study did find a difference, so sample size is not the issue here: ask "
+               "what a difference in levels at one time can and cannot tell you.")
+    ck.choice(v, "d05faa460a5b4fbb")
+
+
+@question("q6", points=1,
+          expected="one letter: the extra assumption of the instrumental-variable design in "
+                   "Hines and Peri (2019)",
+          hint="An instrument must move the outcome only through the treatment.")
+def q6(ck):
+    v = ck.var("q6_answer")
+    ck.require(str(v).strip().lower() != "a",
+               "If every county had joined in the same year there would be no variation to use: "
+               "the staggered start is what makes the instrument possible.")
+    ck.choice(v, "cfebec93cea2b393")
+
+
+@question("q7", points=2,
+          expected="a whole number: how many states (of the 50 and DC, California included) "
+                   "have a placebo difference-in-differences for violent crime around 2018 at "
+                   "least as large in absolute value as abs(did_ca)",
+          hint="Filter placebo for year == 2018 and outcome == 'Violent crime', then count rows "
+               "where placebo['did'].abs() >= abs(did_ca); wrap the count in int(...).")
+def q7(ck):
+    v = ck.var("n_as_large")
+    ck.is_type(v, int, "a whole number")
+    ck.require(1 <= v <= 51, f"{v} is not a possible count of states (1 to 51; California "
+                             "itself is always counted).")
+    ck.equal(v, "8839465e97695d37",
+             message=f"{v} is not the count I expected. Use the absolute values of both the "
+                     "placebo estimates and did_ca, year 2018 and violent crime only.")
