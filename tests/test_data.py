@@ -270,3 +270,19 @@ def test_book_reexecutes_pages_when_data_change(mini):
     assert inputs_digest() == before
     mini("year,count,source\n2019,2,dhs2019\n")
     assert inputs_digest() != before
+
+
+def test_one_bib_entry_per_source_document():
+    """Two keys for one document (same URL) split a source's citations across two entries;
+    chapters written in parallel produced several, so the check guards the merge."""
+    import re
+    from collections import defaultdict
+
+    text = data.bib_path().read_text(encoding="utf-8")
+    by_url = defaultdict(list)
+    for m in re.finditer(r"(?ms)^@\w+\{\s*([^,\s]+)\s*,(.*?)^\}", text):
+        url = re.search(r"(?m)^\s*url\s*=\s*\{([^}]+)\}", m.group(2))
+        if url:
+            by_url[url.group(1).strip().rstrip("/")].append(m.group(1))
+    dupes = {u: keys for u, keys in by_url.items() if len(keys) > 1}
+    assert not dupes, f"several bib keys for one document: {dupes}"
