@@ -94,3 +94,17 @@ def test_widget_recomputes_and_warns(panel):
     assert f"{est:+.1f}" in result.value
     box.children[3].value = "Neighbouring states"
     assert "AZ, NV, OR" in result.value
+
+
+def test_placebo_table_equals_did_cell_by_cell():
+    """The fast placebo table (national sums minus the state's) gives exactly what did()
+    gives for each state and year."""
+    from trustlab import crime, load
+
+    panel = load("crime_panel")
+    table = crime.placebo_table(panel, years=range(2010, 2012))
+    assert len(table) == 2 * len(crime.NEIGHBOURS) * 2
+    for row in table.itertuples():
+        d = crime.did(panel, row.state_abbr, row.year, window=4, outcome=row.outcome)
+        assert row.did == round(d.estimate, 1)
+        assert row.treated_before == round(d.treated_before, 1)

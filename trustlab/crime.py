@@ -122,39 +122,59 @@ def yearly_rates(panel: pd.DataFrame, states: tuple[str, ...] | list[str],
     return (g[col].astype(float) / g["population"].astype(float) * 100_000).rename(outcome)
 
 
-def did(panel: pd.DataFrame, treated: str, policy_year: int, *, window: int = 4,
-        comparison: str = "All other states", other: str | None = None,
-        outcome: str = "Violent crime") -> DiD:
-    """Two-group difference-in-differences on the state panel (see the module docstring)."""
-    comp = comparison_states(treated, comparison, other)
+def _windows(panel: pd.DataFrame, policy_year: int, window: int) -> tuple[tuple[int, int],
+                                                                         tuple[int, int]]:
     first, last = int(panel["year"].min()), int(panel["year"].max())
     if not first < policy_year <= last:
         raise DataError(f"policy year {policy_year} leaves no 'before' or no 'after' years: "
                         f"pick a year from {first + 1} to {last}.", file="crime_panel")
     if window < 1:
         raise DataError("window must be at least 1 year.", file="crime_panel")
-    b0, b1 = max(first, policy_year - window), policy_year - 1
-    a0, a1 = policy_year, min(last, policy_year + window - 1)
-    tr = yearly_rates(panel, (treated,), outcome)
-    co = yearly_rates(panel, comp, outcome)
+    return ((max(first, policy_year - window), policy_year - 1),
+            (policy_year, min(last, policy_year + window - 1)))
 
-    def mean(s: pd.Series, lo: int, hi: int) -> float:
-        return float(s.loc[lo:hi].mean())
 
-    return DiD(treated, comp, outcome, (b0, b1), (a0, a1),
-               mean(tr, b0, b1), mean(tr, a0, a1), mean(co, b0, b1), mean(co, a0, a1))
+def _did_from_rates(treated: str, comp: tuple[str, ...], outcome: str, tr: pd.Series,
+                    co: pd.Series, before: tuple[int, int], after: tuple[int, int]) -> DiD:
+    def mean(s: pd.Series, span: tuple[int, int]) -> float:
+        return float(s.loc[span[0]:span[1]].mean())
+
+    return DiD(treated, comp, outcome, before, after,
+               mean(tr, before), mean(tr, after), mean(co, before), mean(co, after))
+
+
+def did(panel: pd.DataFrame, treated: str, policy_year: int, *, window: int = 4,
+        comparison: str = "All other states", other: str | None = None,
+        outcome: str = "Violent crime") -> DiD:
+    """Two-group difference-in-differences on the state panel (see the module docstring)."""
+    comp = comparison_states(treated, comparison, other)
+    before, after = _windows(panel, policy_year, window)
+    return _did_from_rates(treated, comp, outcome, yearly_rates(panel, (treated,), outcome),
+                           yearly_rates(panel, comp, outcome), before, after)
 
 
 def placebo_table(panel: pd.DataFrame, years: range = range(2004, 2019), *,
                   window: int = 4) -> pd.DataFrame:
     """DiD of every state against all other states, at every candidate policy year and for
     both outcomes: the spread shows how large a 'policy effect' noise and local trends alone
-    produce."""
+    produce.
+
+    Same numbers as calling :func:`did` for each cell, computed from one table of state-year
+    sums (the comparison group's sums are the national sums minus the treated state's, exact
+    in integers), so the 1,530 estimates take a fraction of a second."""
     rows = []
-    for outcome in OUTCOMES:
+    for outcome, col in OUTCOMES.items():
+        sums = (panel.groupby(["state_abbr", "year"])[[col, "population"]].sum()
+                .astype("int64"))
+        national = sums.groupby(level="year").sum()
         for state in NEIGHBOURS:
+            own = sums.loc[state]
+            others = national - own
+            tr = (own[col].astype(float) / own["population"].astype(float) * 100_000)
+            co = (others[col].astype(float) / others["population"].astype(float) * 100_000)
+            comp = tuple(x for x in NEIGHBOURS if x != state)
             for year in years:
-                d = did(panel, state, year, window=window, outcome=outcome)
+                d = _did_from_rates(state, comp, outcome, tr, co, *_windows(panel, year, window))
                 rows.append({"state_abbr": state, "year": year, "outcome": outcome,
                              "did": round(d.estimate, 1),
                              "treated_before": round(d.treated_before, 1)})
