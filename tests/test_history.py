@@ -151,19 +151,7 @@ def test_timeline_is_sorted_with_short_labels():
 
 
 def _params(spec) -> set[str]:
-    found = set()
-
-    def walk(node):
-        if isinstance(node, dict):
-            for p in node.get("params", []) or []:
-                found.add(p["name"])
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-    walk(spec)
-    return found
+    return set(charts.param_names(spec))
 
 
 @pytest.mark.parametrize(("build", "params"), [

@@ -103,21 +103,8 @@ def test_state_laws_use_known_states_and_events_fit_their_labels():
 # Charts and widgets
 
 
-def _params(spec: dict) -> list[str]:
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            for p in node.get("params", []):
-                found.append(p["name"])
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(spec)
-    return found
+def _params(spec) -> list[str]:
+    return list(charts.param_names(spec))
 
 
 def test_chapter_charts_have_descriptions_sources_and_unique_param_names():

@@ -71,22 +71,8 @@ def test_browser_formulas_match_python_model(silence):
         assert _eval_vega(ex[key], env) == pytest.approx(getattr(out, key)), key
 
 
-def _params(spec: dict) -> list[str]:
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            for p in node.get("params", []) or []:
-                if isinstance(p, dict) and "name" in p:
-                    found.append(p["name"])
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(spec)
-    return found
+def _params(spec) -> list[str]:
+    return list(charts.param_names(spec))
 
 
 def test_chapter_charts_have_descriptions_sources_and_distinct_controls():

@@ -71,6 +71,26 @@ def wrap_subtitle(chart: alt.TopLevelMixin, width: int = WIDTH) -> alt.TopLevelM
     return chart.properties(title=alt.Title(title.text, subtitle=wrapped))
 
 
+def param_names(spec: dict) -> list[str]:
+    """Names of every parameter (control or selection) in a chart spec, top level and nested
+    layers alike, in order of appearance. Two charts on one page must not share one."""
+    found: list[str] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for p in node.get("params", []) or []:
+                if isinstance(p, dict) and "name" in p:
+                    found.append(p["name"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(spec)
+    return found
+
+
 # ------------------------------------------------------------------------------------------
 # Removals and returns (DHS Yearbook Table 39)
 
