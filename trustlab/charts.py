@@ -11,6 +11,8 @@ Every builder returns a chart with a title, a source line and a text description
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import pandas as pd
 
@@ -37,6 +39,22 @@ def _theme() -> alt.theme.ThemeConfig:
 
 
 alt.renderers.enable("mimetype")
+
+
+def _json_safe_values(data, max_rows: int = 5000):
+    """Altair's default data transformer (row limit kept at Altair's 5,000), plus one fix:
+    Altair 5.5 turns a missing value in a pandas 3 text column into NaN, which is not JSON
+    (the kernel warns, and browsers reject the spec). Missing values become null."""
+    out = alt.utils.data.to_values(alt.utils.data.limit_rows(data, max_rows=max_rows))
+    if isinstance(out, dict) and isinstance(out.get("values"), list):
+        out["values"] = [
+            {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+            if isinstance(r, dict) else r for r in out["values"]]
+    return out
+
+
+alt.data_transformers.register("trustlab", _json_safe_values)
+alt.data_transformers.enable("trustlab")
 
 
 def source_text(*names: str) -> str:
