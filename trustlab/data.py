@@ -23,6 +23,8 @@ from typing import Any
 
 import pandas as pd
 
+from . import reads
+
 MAX_PROBLEMS_SHOWN = 20
 _INT_RE = re.compile(r"^[+-]?\d+$")
 _NUM_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -132,12 +134,18 @@ def _package_cached(stamp: tuple[str, float, int]) -> dict:
     return _read_json(Path(stamp[0]))
 
 
-def package() -> dict:
-    """The parsed ``datasets/datapackage.json``."""
+def _package() -> dict:
     path = data_dir() / "datapackage.json"
     if not path.is_file():
         raise DataError("file not found.", file=_rel(path))
     return _package_cached(_stamp(path))
+
+
+def package() -> dict:
+    """The parsed ``datasets/datapackage.json``."""
+    pkg = _package()
+    reads.note("file", str(data_dir() / "datapackage.json"))
+    return pkg
 
 
 def names() -> list[str]:
@@ -147,8 +155,9 @@ def names() -> list[str]:
 
 def resource(name: str) -> dict:
     """The data-package entry of one dataset (title, sources, licence, datasheet...)."""
-    for res in package().get("resources", []):
+    for res in _package().get("resources", []):
         if res.get("name") == name:
+            reads.note("resource", f"{data_dir() / 'datapackage.json'}#{name}")
             return res
     known = names()
     close = difflib.get_close_matches(str(name), known, n=1)
@@ -164,6 +173,7 @@ def schema(name: str) -> dict:
     res = resource(name)
     sch = res.get("schema")
     if isinstance(sch, str):
+        reads.note("file", str(data_dir() / sch))
         return _read_json(data_dir() / sch)
     if isinstance(sch, dict):
         return sch
@@ -190,6 +200,7 @@ def bib_keys() -> frozenset[str]:
     path = bib_path()
     if not path.is_file():
         raise DataError("file not found; every dataset row cites a key in it.", file=_rel(path))
+    reads.note("file", str(path))
     return _bib_cached(_stamp(path))
 
 
@@ -414,6 +425,8 @@ def load(name: str) -> pd.DataFrame:
     files = [data_dir() / res["path"], bib_path()]
     if isinstance(res["schema"], str):
         files.append(data_dir() / res["schema"])
+    for f in files:
+        reads.note("file", str(f))
     stamps = tuple(_stamp(p) if p.exists() else (str(p), 0, 0) for p in files)
     return _load_cached(name, stamps).copy()
 
@@ -424,13 +437,14 @@ def path(name: str) -> Path:
     p = data_dir() / res["path"]
     if not p.is_file():
         raise DataError(f"file not found for dataset '{name}'.", file=_rel(p))
+    reads.note("file", str(p))
     return p
 
 
 def validate_all() -> dict[str, list[Problem]]:
     """Validate every tabular dataset; return the problems of each (empty lists when valid)."""
     out = {}
-    for res in package().get("resources", []):
+    for res in _package().get("resources", []):
         if "schema" in res:
             try:
                 out[res["name"]] = validate(res["name"])
