@@ -260,18 +260,6 @@ def test_references_bib_has_no_duplicate_keys():
     assert not bad, f"bib keys must be lower case (CONTRIBUTING.md): {bad}"
 
 
-def test_book_reexecutes_pages_when_data_change(mini):
-    """jupyter-cache keys on a page's code only; the book extension's digest of datasets/,
-    references.bib and trustlab/ is what makes a changed dataset re-execute every page."""
-    from trustlab.sphinxext import inputs_digest
-
-    mini("year,count,source\n2019,1,dhs2019\n")
-    before = inputs_digest()
-    assert inputs_digest() == before
-    mini("year,count,source\n2019,2,dhs2019\n")
-    assert inputs_digest() != before
-
-
 def test_one_bib_entry_per_source_document():
     """Two keys for one document (same URL) split a source's citations across two entries;
     chapters written in parallel produced several, so the check guards the merge."""

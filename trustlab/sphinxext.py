@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 
 from . import __version__
+from .reads import ENV as READS_ENV
 
 LOG = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -117,56 +120,249 @@ def _write_bundle(app: Sphinx, config: Any) -> None:
 
 
 # ----------------------------------------------------------------------------------------
-# Stale outputs: pages are executed once and cached (jupyter-cache keys on a notebook's code
-# only), but their charts and glued numbers also depend on trustlab/ and datasets/. When those
-# change, every page is re-read and re-executed.
+# Stale outputs. myst-nb's execution cache (jupyter-cache) keys a page on its code only, but
+# its charts and glued numbers also depend on the datasets, the bibliography and the trustlab
+# modules the code read. While a page executes, trustlab.reads records those inputs (the
+# kernel inherits $TRUSTLAB_READS_LOG); the extension stores their content digests per page
+# in _build/.trustlab-deps.json. On the next build a page whose recorded inputs changed is
+# re-read, its cache entry is dropped and it is executed again; every other page keeps its
+# cache. A page with no record (never executed under this scheme) counts as changed.
 
-INPUTS_STAMP = ".trustlab-inputs"
+DEPS_FILE = ".trustlab-deps.json"
+DEPS_VERSION = 1
+_STATE: dict[str, Any] = {}  # the running build: app, stored records, the page executing
 
 
-def inputs_digest() -> str:
-    """Digest of everything a page's outputs depend on besides its own code."""
-    from . import data
+def _deps_path(app: Sphinx) -> Path:
+    return Path(app.outdir).parent / DEPS_FILE
 
+
+def _load_deps(app: Sphinx) -> dict[str, dict] | None:
+    """The stored records by page source (relative to the book root), or None when there is
+    no usable store (first build, an older format, a damaged file)."""
+    try:
+        stored = json.loads(_deps_path(app).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stored, dict) or stored.get("version") != DEPS_VERSION:
+        return None
+    pages = stored.get("pages")
+    return pages if isinstance(pages, dict) else None
+
+
+def _save_deps(app: Sphinx, page: str | None = None) -> None:
+    """Write the store. With ``page``, only that page's record is merged into what is on
+    disk (parallel readers each execute some pages and must not erase each other's)."""
+    path = _deps_path(app)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "w") as lock:
+        with contextlib.suppress(ImportError, OSError):
+            import fcntl
+
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        pages = dict(_STATE["pages"])
+        if page is not None:
+            pages = _load_deps(app) or {}
+            if page in _STATE["pages"]:
+                pages[page] = _STATE["pages"][page]
+            else:
+                pages.pop(page, None)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"version": DEPS_VERSION, "pages": pages},
+                                  indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+
+
+def _rel_to_root(app: Sphinx, target: str) -> str:
+    p = Path(target)
+    try:
+        return p.resolve().relative_to(Path(app.srcdir).resolve()).as_posix()
+    except ValueError:
+        return str(p)
+
+
+def _abs_from_root(app: Sphinx, rel: str) -> Path:
+    p = Path(rel)
+    return p if p.is_absolute() else Path(app.srcdir) / p
+
+
+def _digest_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:20]
+
+
+def _input_digest(app: Sphinx, key: str) -> str:
+    """The current digest of one recorded input (``file:…``, ``resource:…#name``)."""
+    kind, _, target = key.partition(":")
+    if kind == "resource":
+        file, _, name = target.rpartition("#")
+        try:
+            pkg = json.loads(_abs_from_root(app, file).read_text(encoding="utf-8"))
+            entry = next((r for r in pkg.get("resources", []) if r.get("name") == name), None)
+        except (OSError, ValueError, AttributeError):
+            return "unreadable"
+        if entry is None:
+            return "missing"
+        return _digest_bytes(json.dumps(entry, sort_keys=True).encode())
+    try:
+        return _digest_bytes(_abs_from_root(app, target).read_bytes())
+    except OSError:
+        return "missing"
+
+
+def _all_modules(app: Sphinx) -> list[str]:
     pkg = Path(__file__).resolve().parent
-    files = sorted(p for p in pkg.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    base = data.data_dir()
-    files += sorted(p for p in base.rglob("*") if p.is_file())
-    files.append(data.bib_path())
-    h = hashlib.sha256()
-    for f in files:
-        if f.is_file():
-            h.update(f.name.encode())
-            h.update(f.read_bytes())
-    return h.hexdigest()[:20]
+    return [_rel_to_root(app, str(p)) for p in sorted(pkg.glob("*.py"))]
 
 
-def _check_inputs(app: Sphinx, config: Any) -> None:
-    stamp = Path(app.outdir).parent / INPUTS_STAMP
-    app.trustlab_inputs = inputs_digest()
-    old = stamp.read_text().strip() if stamp.is_file() else None
-    app.trustlab_inputs_changed = old is not None and old != app.trustlab_inputs
-    if app.trustlab_inputs_changed:
-        cache = getattr(config, "nb_execution_cache_path", "") or ""
-        if cache and Path(cache).is_dir():
-            import shutil
+def _record_from_log(app: Sphinx, log: Path) -> dict[str, str]:
+    """Turn a kernel's reads log into {input key: digest}."""
+    try:
+        lines = log.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        lines = []
+    keys: set[str] = set()
+    complete = "end" in lines
+    for line in lines:
+        kind, _, target = line.partition(" ")
+        if kind in ("file", "module"):
+            keys.add("file:" + _rel_to_root(app, target))
+        elif kind == "resource":
+            file, _, name = target.rpartition("#")
+            keys.add(f"resource:{_rel_to_root(app, file)}#{name}")
+    if not complete:
+        # The kernel did not say goodbye (killed, or exited without running atexit): a module
+        # it imported late may be missing, so the page depends on every trustlab module.
+        keys.update("file:" + m for m in _all_modules(app))
+    return {k: _input_digest(app, k) for k in sorted(keys)}
 
-            shutil.rmtree(cache, ignore_errors=True)
-        LOG.info("trustlab: trustlab/ or datasets/ changed since the last build; "
-                    "re-executing every page")
+
+def changed_inputs(app: Sphinx, source: str | Path) -> list[str] | None:
+    """The recorded inputs of a page whose content changed since it was executed; ``None``
+    when the page has no record."""
+    rec = _STATE.get("pages", {}).get(_rel_to_root(app, str(source)))
+    if rec is None:
+        return None
+    return [k for k, d in rec.get("inputs", {}).items() if _input_digest(app, k) != d]
+
+
+def _init_deps(app: Sphinx) -> None:
+    _STATE.clear()
+    stored = _load_deps(app)
+    _STATE.update(app=app, pages=stored or {}, fresh_store=stored is None, current=None)
+    _patch_myst_nb()
 
 
 def _outdated(app: Sphinx, env: Any, added: set, changed: set, removed: set) -> list[str]:
-    if getattr(app, "trustlab_inputs_changed", False):
+    """Pages to re-read although their source did not change: their inputs did."""
+    if _STATE.get("fresh_store"):
+        # No record of what any page read (first build with this scheme, or the store was
+        # lost): re-read every page once so each gets a record.
         return sorted(set(env.found_docs) - added - changed)
-    return []
+    out = []
+    for doc in sorted(set(env.found_docs) - added - changed):
+        source = env.doc2path(doc)
+        diff = changed_inputs(app, source)
+        if diff is None and _executes(app, source):
+            LOG.info(f"trustlab: {doc} re-executes: no record of what it reads")
+            out.append(doc)
+        elif diff:
+            LOG.info(f"trustlab: {doc} re-executes: {', '.join(k.split(':', 1)[1] for k in diff)}"
+                     " changed")
+            out.append(doc)
+    return out
 
 
-def _save_inputs(app: Sphinx, exception: Exception | None) -> None:
-    # only after a clean build: a page that failed must be executed again next time
-    if (exception is None and getattr(app, "trustlab_inputs", None)
-            and not getattr(app, "_warncount", 0)):
-        (Path(app.outdir).parent / INPUTS_STAMP).write_text(app.trustlab_inputs + "\n")
+def _executes(app: Sphinx, source: str | Path) -> bool:
+    """Whether the build executes this page (a notebook not excluded from execution)."""
+    from pathlib import PurePosixPath
+
+    path = Path(source)
+    if path.suffix == ".ipynb":
+        is_notebook = True
+    elif path.suffix == ".md":
+        try:
+            is_notebook = "{code-cell}" in path.read_text(encoding="utf-8")
+        except OSError:
+            is_notebook = False
+    else:
+        is_notebook = False
+    if not is_notebook:
+        return False
+    posix = PurePosixPath(path.as_posix())
+    patterns = getattr(app.config, "nb_execution_excludepatterns", None) or []
+    return not any(posix.match(p) for p in patterns)
+
+
+def _patch_myst_nb() -> None:
+    """Wrap myst-nb's cached execution: drop a page's cache entry when its inputs changed,
+    and record what the page reads when it is executed."""
+    from myst_nb.core.execute import cache as nbcache
+
+    if getattr(nbcache.NotebookClientCache.start_client, "_trustlab", False):
+        return
+    original_start = nbcache.NotebookClientCache.start_client
+    original_execute = nbcache.single_nb_execution
+
+    def start_client(self: Any) -> None:
+        app = _STATE.get("app")
+        if app is None or self.path is None:
+            return original_start(self)
+        diff = changed_inputs(app, self.path)
+        if diff is None or diff:
+            _drop_cache_entry(self)
+        _STATE["current"] = Path(self.path)
+        try:
+            return original_start(self)
+        finally:
+            _STATE["current"] = None
+
+    def single_nb_execution(*args: Any, **kwargs: Any) -> Any:
+        app, page = _STATE.get("app"), _STATE.get("current")
+        if app is None or page is None:
+            return original_execute(*args, **kwargs)
+        logs = Path(app.outdir).parent / ".trustlab-reads"
+        logs.mkdir(parents=True, exist_ok=True)
+        log = logs / (hashlib.sha1(str(page).encode()).hexdigest()[:16] + ".log")
+        log.unlink(missing_ok=True)
+        old = os.environ.get(READS_ENV)
+        os.environ[READS_ENV] = str(log)
+        try:
+            result = original_execute(*args, **kwargs)
+        finally:
+            if old is None:
+                os.environ.pop(READS_ENV, None)
+            else:
+                os.environ[READS_ENV] = old
+        rel = _rel_to_root(app, str(page))
+        if result.err is None:
+            _STATE["pages"][rel] = {"inputs": _record_from_log(app, log)}
+        else:
+            _STATE["pages"].pop(rel, None)  # a failed page runs again next time
+        log.unlink(missing_ok=True)
+        _save_deps(app, rel)
+        return result
+
+    start_client._trustlab = True  # type: ignore[attr-defined]
+    nbcache.NotebookClientCache.start_client = start_client
+    nbcache.single_nb_execution = single_nb_execution
+
+
+def _drop_cache_entry(client: Any) -> None:
+    from jupyter_cache import get_cache
+
+    cache = get_cache(client.nb_config.execution_cache_path or ".jupyter_cache")
+    try:
+        record = cache.match_cache_notebook(client.notebook)
+    except KeyError:
+        return
+    with contextlib.suppress(KeyError, OSError):
+        cache.remove_cache(record.pk)
+
+
+def _finish_deps(app: Sphinx, exception: Exception | None) -> None:
+    if _STATE.get("app") is app and _STATE.get("fresh_store"):
+        _save_deps(app)  # even with no page executed, the store now exists
+    _STATE.clear()
 
 
 def _chart_css(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any):
@@ -310,9 +506,9 @@ def setup(app: Sphinx) -> dict:
     # after sphinx-mathjax-offline has copied MathJax (default priority 500)
     app.connect("build-finished", _offline_mathjax, priority=900)
     app.connect("config-inited", _write_bundle)
-    app.connect("config-inited", _check_inputs)
+    app.connect("builder-inited", _init_deps)
     app.connect("env-get-outdated", _outdated)
-    app.connect("build-finished", _save_inputs)
+    app.connect("build-finished", _finish_deps)
     app.connect("html-page-context", _chart_css)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
