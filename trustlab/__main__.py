@@ -22,7 +22,8 @@ def _validate(args: argparse.Namespace) -> int:
             bad += 1
             print(f"{name}: {len(problems)} problem(s)")
             for p in problems[:20]:
-                print(f"  - {p.file}: {p}")
+                text = str(p)
+                print(f"  - {text}" if p.file in text else f"  - {p.file}: {text}")
             if len(problems) > 20:
                 print(f"  ... and {len(problems) - 20} more.")
         elif name == data.RULES_KEY:
