@@ -528,10 +528,10 @@ def _build_table(name: str) -> _Table:
         else "the schema in datasets/datapackage.json"
     bad_schema = _schema_problems(sch, schema_rel)
     if bad_schema:
-        return _Table(name, rel, bad_schema)
+        return _Table(name, schema_rel, bad_schema)
     may_be_empty = res.get(MAY_BE_EMPTY, False)
     if not isinstance(may_be_empty, bool):
-        return _Table(name, rel, [Problem("datasets/datapackage.json",
+        return _Table(name, "datasets/datapackage.json", [Problem("datasets/datapackage.json",
                                           f"dataset '{name}': \"{MAY_BE_EMPTY}\" must be true "
                                           "or false.")])
     fields = sch["fields"]
