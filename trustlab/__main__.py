@@ -12,6 +12,8 @@ from pathlib import Path
 
 
 def _validate(args: argparse.Namespace) -> int:
+    """Every dataset, the package itself (unlisted CSV files, broken entries) and the
+    cross-dataset consistency rules; one line per problem; exit 2 if anything is wrong."""
     from . import data
 
     bad = 0
@@ -20,9 +22,18 @@ def _validate(args: argparse.Namespace) -> int:
             bad += 1
             print(f"{name}: {len(problems)} problem(s)")
             for p in problems[:20]:
-                print(f"  - {p}")
+                text = str(p)
+                print(f"  - {text}" if p.file in text else f"  - {p.file}: {text}")
+            if len(problems) > 20:
+                print(f"  ... and {len(problems) - 20} more.")
+        elif name == data.RULES_KEY:
+            print(f"{name}: ok ({len(data.rules())} rules hold)")
+        elif name == data.PACKAGE_KEY:
+            print(f"{name}: ok (every CSV file is listed)")
         else:
-            print(f"{name}: ok ({len(data.load(name)):,} rows)")
+            print(f"{name}: ok ({len(data._table(name).records):,} rows)")
+    if bad:
+        print(f"validation failed: {bad} part(s) with problems (see above).", file=sys.stderr)
     return 2 if bad else 0
 
 
@@ -134,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (DataError, ExerciseError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # unreadable file, folder where a file should be, disk full...
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+              file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head`: stop quietly
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115
