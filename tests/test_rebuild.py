@@ -13,7 +13,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from conftest import BIN, ROOT
 
 OLD, NEW = "30264", "31264"  # FY1954 formal removals (DHS Yearbook), and an edit of it
