@@ -191,7 +191,15 @@ def _digest_bytes(data: bytes) -> str:
 
 
 def _input_digest(app: Sphinx, key: str) -> str:
-    """The current digest of one recorded input (``file:…``, ``resource:…#name``)."""
+    """The current digest of one recorded input (``file:…``, ``resource:…#name``), computed
+    once per build: inputs do not change while the book builds."""
+    memo = _STATE.setdefault("digests", {})
+    if key not in memo:
+        memo[key] = _compute_digest(app, key)
+    return memo[key]
+
+
+def _compute_digest(app: Sphinx, key: str) -> str:
     kind, _, target = key.partition(":")
     if kind == "resource":
         file, _, name = target.rpartition("#")
