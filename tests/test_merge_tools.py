@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 from conftest import ROOT
@@ -52,3 +53,17 @@ def test_datapackage_both_sides_changing_one_resource_is_a_conflict():
     theirs["resources"][0]["title"] = "theirs"
     out, conflicts = merge_datapackage.merge(_pkg("x"), ours, theirs)
     assert conflicts == ["x"] and out["resources"][0]["title"] == "ours"
+
+
+def test_datapackage_rules_are_merged_by_id_and_other_properties_conflict():
+    base = _pkg("x")
+    base["trustlab:consistency"] = [{"id": "r1", "reason": "a"}]
+    ours, theirs = json.loads(json.dumps(base)), json.loads(json.dumps(base))
+    ours["trustlab:consistency"].append({"id": "r2", "reason": "ours"})
+    theirs["trustlab:consistency"].append({"id": "r3", "reason": "theirs"})
+    out, conflicts = merge_datapackage.merge(base, ours, theirs)
+    assert [r["id"] for r in out["trustlab:consistency"]] == ["r1", "r2", "r3"]
+    assert conflicts == []
+    ours["title"], theirs["title"] = "ours", "theirs"
+    _, conflicts = merge_datapackage.merge(base, ours, theirs)
+    assert conflicts == ["title"]

@@ -1,9 +1,11 @@
-"""Git merge driver for datasets/datapackage.json: union of resources by name.
+"""Git merge driver for datasets/datapackage.json: union of resources by name and of the
+cross-dataset consistency rules by id.
 
-Branches that each add a dataset touch the same JSON list, which a line merge turns into a
-conflict. This driver merges the three versions (base, ours, theirs) structurally:
-a resource added or changed on one side is kept; one changed on both sides differently is a
-real conflict and the driver fails (exit 1) so the merge stops for a human.
+Branches that each add a dataset (or a rule) touch the same JSON list, which a line merge
+turns into a conflict. This driver merges the three versions (base, ours, theirs)
+structurally: an entry added or changed on one side is kept; one changed on both sides
+differently, like any other package property changed on both sides differently, is a real
+conflict and the driver fails (exit 1) so the merge stops for a human.
 
 Enable it once per clone:
     git config merge.datapackage.driver "python3 tools/merge_datapackage.py %O %A %B"
@@ -22,16 +24,31 @@ def _load(path: str) -> dict:
     return json.loads(text) if text.strip() else {"resources": []}
 
 
+# Package properties that are lists of entries with an identifying field.
+KEYED_LISTS = {"resources": "name", "trustlab:consistency": "id"}
+
+
 def merge(base: dict, ours: dict, theirs: dict) -> tuple[dict, list[str]]:
     conflicts: list[str] = []
     out = dict(ours)
-    for key in set(theirs) - {"resources"}:
+    for key in set(theirs) - set(KEYED_LISTS):
         if key not in ours or (ours.get(key) == base.get(key) and theirs[key] != base.get(key)):
             out[key] = theirs[key]
-    b = {r["name"]: r for r in base.get("resources", [])}
-    o = {r["name"]: r for r in ours.get("resources", [])}
-    t = {r["name"]: r for r in theirs.get("resources", [])}
-    names = [r["name"] for r in ours.get("resources", [])]
+        elif ours[key] != theirs[key] and theirs[key] != base.get(key):
+            conflicts.append(key)
+    for key, ident in KEYED_LISTS.items():
+        if key in ours or key in theirs:
+            out[key] = _merge_list(base.get(key, []), ours.get(key, []), theirs.get(key, []),
+                                   ident, conflicts)
+    return out, conflicts
+
+
+def _merge_list(base: list, ours: list, theirs: list, ident: str,
+                conflicts: list[str]) -> list:
+    b = {r[ident]: r for r in base}
+    o = {r[ident]: r for r in ours}
+    t = {r[ident]: r for r in theirs}
+    names = [r[ident] for r in ours]
     names += [n for n in t if n not in o]
     merged = []
     for n in names:
@@ -51,8 +68,7 @@ def merge(base: dict, ours: dict, theirs: dict) -> tuple[dict, list[str]]:
         else:
             conflicts.append(n)
             merged.append(oo)
-    out["resources"] = merged
-    return out, conflicts
+    return merged
 
 
 def main(argv: list[str]) -> int:
@@ -66,7 +82,7 @@ def main(argv: list[str]) -> int:
     Path(ours_p).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n",
                             encoding="utf-8")
     if conflicts:
-        print("merge_datapackage: both sides changed these resources differently: "
+        print("merge_datapackage: both sides changed these entries differently: "
               + ", ".join(conflicts) + " (ours kept; resolve by hand)", file=sys.stderr)
         return 1
     return 0
