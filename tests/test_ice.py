@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -168,7 +169,7 @@ def test_na_county_and_spaces_are_cleaned_and_reported(tmp_path):
     got = {(r.row, r.column): (r.before, r.after, r.why) for r in wb.repairs}
     assert got[(2, "COUNTY")] == ("#N/A", "", "ICE's #N/A placeholder for none")
     assert got[(5, "COUNTY")] == ("#NA", "", "ICE's #N/A placeholder for none, typed #NA")
-    assert got[(6, "COUNTY")][1:] == (None, "Excel error value, not data; left empty")
+    assert got[(6, "COUNTY")][1:] == (None, "Excel error value #REF!, not data; left empty")
     assert [r.row for r in wb.warnings] == [6]
     assert d.county == e.county == ""
     assert got[(3, "LAW ENFORCEMENT AGENCY")][:2] == ("Grundy County Sheriff's Office ",
@@ -357,7 +358,7 @@ def shipped(name: str) -> bytes:
 def test_dry_run_writes_nothing(tmp_path, capsys):
     path = workbook(tmp_path, [row(), row(SIGNED="7/72025")])
     out = tmp_path / "out"
-    assert main(["refresh-287g", str(path), "--out", str(out), "--dry-run"]) == 0
+    assert main(["refresh-287g", str(path), "--out", str(out), "--dry-run", "--force"]) == 0
     text = capsys.readouterr().out
     assert "Dry run: nothing was written." in text and "row 3, SIGNED" in text
     assert not out.exists() or not any(out.iterdir())
@@ -367,9 +368,11 @@ def test_refresh_writes_the_tables_and_keeps_other_snapshots(tmp_path, capsys):
     path = workbook(tmp_path, [row(), row(STATE="FLORIDA", COUNTY="#N/A")],
                     name="participatingAgencies01052026am.xlsx")
     out = tmp_path / "out"
-    assert main(["refresh-287g", str(path), "--out", str(out)]) == 0
+    # Two agreements against 832 in the last snapshot: written only with --force.
+    assert main(["refresh-287g", str(path), "--out", str(out), "--force"]) == 0
     printed = capsys.readouterr().out
     assert "2 agreements" in printed and "pass validation" in printed
+    assert "Written despite (--force)" in printed
     for name in ice.TABLES:
         assert (out / f"{name}.csv").is_file()
     with (out / "agreements_287g.csv").open() as fh:
@@ -385,7 +388,7 @@ def test_refresh_writes_the_tables_and_keeps_other_snapshots(tmp_path, capsys):
         "2026-01-05", "am", "2")
     assert not list(out.glob(".*.tmp")), "no temporary files are left behind"
     # Running it again replaces the row instead of adding a second one.
-    assert main(["refresh-287g", str(path), "--out", str(out)]) == 0
+    assert main(["refresh-287g", str(path), "--out", str(out), "--force"]) == 0
     with (out / "ice_snapshots.csv").open() as fh:
         assert len(list(csv.DictReader(fh))) == len(snaps)
 
@@ -396,7 +399,8 @@ def test_failed_validation_loses_nothing(tmp_path, capsys):
     for name in ice.TABLES:
         shutil.copy(DATASETS / f"{name}.csv", out)
     path = workbook(tmp_path, [row()], name="participatingAgencies01052026am.xlsx")
-    assert main(["refresh-287g", str(path), "--out", str(out), "--source", "nosuchkey2025"]) == 2
+    assert main(["refresh-287g", str(path), "--out", str(out), "--source", "nosuchkey2025",
+                 "--force"]) == 2
     err = capsys.readouterr().err
     assert "unknown source key 'nosuchkey2025'" in err
     for name in ice.TABLES:
@@ -420,19 +424,26 @@ def test_older_workbook_needs_snapshot_only(tmp_path, capsys):
 # Refresh reproduces the shipped tables
 
 
-def shipped_workbook_name() -> str:
-    """The ICE file the shipped tables were computed from, as its snapshot row records."""
+def shipped_snapshot() -> dict:
+    """The ice_snapshots row of the ICE file the shipped tables were computed from."""
     with (DATASETS / "agreements_287g.csv").open() as fh:
         as_of = next(csv.DictReader(fh))["as_of"]
     with (DATASETS / "ice_snapshots.csv").open() as fh:
-        for r in csv.DictReader(fh):
-            if r["as_of"] == as_of and r["notes"].startswith("Computed by trustlab"):
-                return r["notes"].rstrip(".").split()[-1]
-    raise AssertionError("ice_snapshots.csv has no computed row for the shipped as_of")
+        rows = [r for r in csv.DictReader(fh) if r["as_of"] == as_of]
+    assert rows, "ice_snapshots.csv has no row for the shipped as_of"
+    return rows[-1]  # the newest edition of that day
+
+
+def shipped_workbook_name() -> str:
+    m = re.match(r"Computed by trustlab refresh-287g from ICE workbook (\S+\.xlsx)\. ?(.*)",
+                 shipped_snapshot()["notes"])
+    assert m, "the shipped tables' snapshot row does not say it was computed by trustlab"
+    return m.group(1)
 
 
 def assert_refresh_reproduces_shipped(workbook_path: Path, out: Path) -> None:
-    assert main(["refresh-287g", str(workbook_path), "--out", str(out)]) == 0
+    note = shipped_snapshot()["notes"].split(".xlsx. ", 1)[-1]
+    assert main(["refresh-287g", str(workbook_path), "--out", str(out), "--note", note]) == 0
     for name in ice.TABLES:
         got = (out / f"{name}.csv").read_bytes()
         assert got == shipped(name), f"{name}.csv differs from the shipped table"
