@@ -13,6 +13,11 @@ The workbook has real quirks, each of which :func:`read_workbook` repairs and re
   not after the workbook's own date), Excel serial numbers, dates typed as text;
 * ``#N/A`` in COUNTY (ICE's placeholder for municipal and state agencies; once typed
   ``#NA``) -> empty;
+* a full state name with one stray letter typed after it (``UTAHJ``, row 723 of the 3 and
+  7 July 2025 editions) -> that state, only when no other state name is within one letter;
+* Excel error values (``#REF!``, ``#VALUE!``...) are reported as what they are: a warning
+  where the row can be kept (SIGNED, TYPE, COUNTY, MOA, ADDENDUM), an error in STATE, agency
+  and model;
 * leading, trailing, double and non-breaking spaces in any text cell;
 * variants of the model names (``Task Force Model ``, ``Warrant Service Officer Model``,
   ``WSO``...) -> the course's three labels.
@@ -29,8 +34,10 @@ what to do.
 
 :func:`refresh` (``python -m trustlab refresh-287g PATH``) writes the four course tables
 (``agreements_287g``, ``agreements_by_state``, ``agreements_signed_by_month`` and the
-workbook's row of ``ice_snapshots``), validates them with :mod:`trustlab.data`, and only then
-moves them into place.
+workbook's row of ``ice_snapshots``), refuses implausible lists (:data:`MAX_DROP_SHARE`,
+:data:`MAX_STATES_LOST`, a date after today, an empty table; ``--force`` overrides), validates
+the whole data package with them in place, and swaps them in all or nothing (:func:`_swap`;
+an interrupted swap is rolled back by :func:`recover`).
 """
 
 from __future__ import annotations
@@ -1089,7 +1096,10 @@ def _rollback(folder: Path, entries, journal: Path) -> None:
             if target.exists():
                 target.unlink()
         elif backup.exists():  # (missing: already restored by an earlier rollback)
-            os.replace(backup, target)
+            if target.exists() and os.path.samefile(backup, target):
+                backup.unlink()  # not replaced yet (rename between two links is a no-op)
+            else:
+                os.replace(backup, target)
         if new.exists():
             new.unlink()
     _fsync_dir(folder)
@@ -1179,15 +1189,18 @@ def _swap(files: dict[Path, str]) -> None:
                                file=_shown_path(folder)) from exc
         raise
     journal.unlink()  # the commit point: from here on the new set stands
-    _fsync_dir(folder)
-    _step("commit", journal)
-    for _, _, backup in entries:
-        if backup is not None:
-            try:
-                backup.unlink()
-            except OSError:
-                pass  # a stale backup is harmless; the next run removes it
-    _step("cleanup", folder)
+    try:  # so what follows is best effort: the swap is done whatever fails now
+        _fsync_dir(folder)
+        _step("commit", journal)
+    except OSError:
+        pass
+    finally:
+        for _, _, backup in entries:
+            if backup is not None:
+                try:
+                    backup.unlink()
+                except OSError:
+                    pass  # a stale backup is harmless; the next run removes it
 
 
 # --------------------------------------------------------------------------------------
