@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "where the file was archived)")
     p.add_argument("--force", action="store_true",
                    help="write the tables even if they look implausible: more than "
-                        f"{MAX_DROP_SHARE:.0%} fewer agreements or more than "
+                        f"{MAX_DROP_SHARE * 100:.0f}%% fewer agreements or more than "
                         f"{MAX_STATES_LOST} states fewer than the previous snapshot, a list "
                         "dated after today, or a table that would be empty (the tables "
                         "must still pass validation)")
