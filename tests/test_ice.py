@@ -926,7 +926,7 @@ def test_out_inside_a_file_is_a_clear_error(tmp_path, capsys):
     afile.write_text("x\n")
     assert main(["refresh-287g", str(path), "--out", str(afile / "sub")]) == 2
     err = capsys.readouterr().err
-    assert "some.csv" in err and "is a file" in err and "Traceback" not in err
+    assert "some.csv" in err and "--out needs a folder" in err and "Traceback" not in err
     assert main(["refresh-287g", str(path), "--out", str(afile)]) == 2
     assert "is a file" in capsys.readouterr().err
 
@@ -963,3 +963,33 @@ def test_any_other_oserror_or_bug_is_one_line(monkeypatch, capsys):
     monkeypatch.delenv("TRUSTLAB_DEBUG", raising=False)
     assert main(["validate"]) == 1
     assert "bug in trustlab" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to name an fd")
+def test_new_tables_and_journal_reach_the_disk_before_the_renames(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    seeded(out)
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", Path(os.readlink(f"/proc/self/fd/{fd}")).name))
+        return real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("replace", Path(src).name))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    ice._swap({out / f"{n}.csv": t for n, t in new_texts().items()})
+    first_table_replace = min(i for i, e in enumerate(events)
+                              if e[0] == "replace" and e[1].endswith(".csv.refresh-new"))
+    for name in ice.TABLES:
+        new = f".{name}.csv.refresh-new"
+        assert events.index(("fsync", new)) < events.index(("replace", new))
+    tmp_journal = ice._temp(out / ice.JOURNAL, "new").name
+    journal = events.index(("replace", tmp_journal))
+    assert events.index(("fsync", tmp_journal)) < journal
+    assert journal < first_table_replace  # the journal exists before any table is replaced
+    assert ("fsync", "out") in events[journal:first_table_replace]  # and its name is durable
