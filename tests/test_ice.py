@@ -1,18 +1,23 @@
 """ICE's 287(g) workbook: every known quirk is repaired and reported, bad input gets a clear
-message, and ``refresh-287g`` reproduces the shipped tables byte for byte.
+message, refresh-287g is all or nothing and refuses implausible lists, and it reproduces the
+shipped tables byte for byte.
 
-The workbooks are written here with openpyxl, reproducing the quirks of ICE's real files
-(``05/082025``, ``7/72025``, a year typed as 5025, ``#N/A`` counties, trailing spaces).
-Set TRUSTLAB_ICE_WORKBOOK to a real ICE workbook to also check the shipped tables against it.
+Two kinds of workbooks are read: small ones written here with openpyxl (one quirk each), and
+excerpts of two real ICE editions copied cell for cell (tests/fixtures/ICE_EXCERPTS.md), read
+on every run against expectations written by hand. Set TRUSTLAB_ICE_WORKBOOK to ICE's full
+workbook to also check the shipped tables against it (an extra, opt-in check).
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
@@ -168,7 +173,7 @@ def test_na_county_and_spaces_are_cleaned_and_reported(tmp_path):
     got = {(r.row, r.column): (r.before, r.after, r.why) for r in wb.repairs}
     assert got[(2, "COUNTY")] == ("#N/A", "", "ICE's #N/A placeholder for none")
     assert got[(5, "COUNTY")] == ("#NA", "", "ICE's #N/A placeholder for none, typed #NA")
-    assert got[(6, "COUNTY")][1:] == (None, "Excel error value, not data; left empty")
+    assert got[(6, "COUNTY")][1:] == (None, "Excel error value #REF!, not data; left empty")
     assert [r.row for r in wb.warnings] == [6]
     assert d.county == e.county == ""
     assert got[(3, "LAW ENFORCEMENT AGENCY")][:2] == ("Grundy County Sheriff's Office ",
@@ -357,7 +362,7 @@ def shipped(name: str) -> bytes:
 def test_dry_run_writes_nothing(tmp_path, capsys):
     path = workbook(tmp_path, [row(), row(SIGNED="7/72025")])
     out = tmp_path / "out"
-    assert main(["refresh-287g", str(path), "--out", str(out), "--dry-run"]) == 0
+    assert main(["refresh-287g", str(path), "--out", str(out), "--dry-run", "--force"]) == 0
     text = capsys.readouterr().out
     assert "Dry run: nothing was written." in text and "row 3, SIGNED" in text
     assert not out.exists() or not any(out.iterdir())
@@ -367,9 +372,11 @@ def test_refresh_writes_the_tables_and_keeps_other_snapshots(tmp_path, capsys):
     path = workbook(tmp_path, [row(), row(STATE="FLORIDA", COUNTY="#N/A")],
                     name="participatingAgencies01052026am.xlsx")
     out = tmp_path / "out"
-    assert main(["refresh-287g", str(path), "--out", str(out)]) == 0
+    # Two agreements against 832 in the last snapshot: written only with --force.
+    assert main(["refresh-287g", str(path), "--out", str(out), "--force"]) == 0
     printed = capsys.readouterr().out
     assert "2 agreements" in printed and "pass validation" in printed
+    assert "Written despite (--force)" in printed
     for name in ice.TABLES:
         assert (out / f"{name}.csv").is_file()
     with (out / "agreements_287g.csv").open() as fh:
@@ -385,7 +392,7 @@ def test_refresh_writes_the_tables_and_keeps_other_snapshots(tmp_path, capsys):
         "2026-01-05", "am", "2")
     assert not list(out.glob(".*.tmp")), "no temporary files are left behind"
     # Running it again replaces the row instead of adding a second one.
-    assert main(["refresh-287g", str(path), "--out", str(out)]) == 0
+    assert main(["refresh-287g", str(path), "--out", str(out), "--force"]) == 0
     with (out / "ice_snapshots.csv").open() as fh:
         assert len(list(csv.DictReader(fh))) == len(snaps)
 
@@ -396,7 +403,8 @@ def test_failed_validation_loses_nothing(tmp_path, capsys):
     for name in ice.TABLES:
         shutil.copy(DATASETS / f"{name}.csv", out)
     path = workbook(tmp_path, [row()], name="participatingAgencies01052026am.xlsx")
-    assert main(["refresh-287g", str(path), "--out", str(out), "--source", "nosuchkey2025"]) == 2
+    assert main(["refresh-287g", str(path), "--out", str(out), "--source", "nosuchkey2025",
+                 "--force"]) == 2
     err = capsys.readouterr().err
     assert "unknown source key 'nosuchkey2025'" in err
     for name in ice.TABLES:
@@ -420,19 +428,26 @@ def test_older_workbook_needs_snapshot_only(tmp_path, capsys):
 # Refresh reproduces the shipped tables
 
 
-def shipped_workbook_name() -> str:
-    """The ICE file the shipped tables were computed from, as its snapshot row records."""
+def shipped_snapshot() -> dict:
+    """The ice_snapshots row of the ICE file the shipped tables were computed from."""
     with (DATASETS / "agreements_287g.csv").open() as fh:
         as_of = next(csv.DictReader(fh))["as_of"]
     with (DATASETS / "ice_snapshots.csv").open() as fh:
-        for r in csv.DictReader(fh):
-            if r["as_of"] == as_of and r["notes"].startswith("Computed by trustlab"):
-                return r["notes"].rstrip(".").split()[-1]
-    raise AssertionError("ice_snapshots.csv has no computed row for the shipped as_of")
+        rows = [r for r in csv.DictReader(fh) if r["as_of"] == as_of]
+    assert rows, "ice_snapshots.csv has no row for the shipped as_of"
+    return rows[-1]  # the newest edition of that day
+
+
+def shipped_workbook_name() -> str:
+    m = re.match(r"Computed by trustlab refresh-287g from ICE workbook (\S+\.xlsx)\. ?(.*)",
+                 shipped_snapshot()["notes"])
+    assert m, "the shipped tables' snapshot row does not say it was computed by trustlab"
+    return m.group(1)
 
 
 def assert_refresh_reproduces_shipped(workbook_path: Path, out: Path) -> None:
-    assert main(["refresh-287g", str(workbook_path), "--out", str(out)]) == 0
+    note = shipped_snapshot()["notes"].split(".xlsx. ", 1)[-1]
+    assert main(["refresh-287g", str(workbook_path), "--out", str(out), "--note", note]) == 0
     for name in ice.TABLES:
         got = (out / f"{name}.csv").read_bytes()
         assert got == shipped(name), f"{name}.csv differs from the shipped table"
@@ -441,7 +456,8 @@ def assert_refresh_reproduces_shipped(workbook_path: Path, out: Path) -> None:
 def test_round_trip_reproduces_the_shipped_tables(tmp_path, capsys):
     """Write the shipped agreements back as ICE publishes them (full state names, #N/A
     counties, and every recorded quirk undone), then refresh: all four tables come back
-    byte for byte."""
+    byte for byte. This checks the parser and its inverse agree with each other; it is NOT
+    the check against ICE's real cells (that is the excerpt tests below)."""
     with (DATASETS / "agreements_287g.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     path = ice.write_workbook_like_ice(rows, tmp_path / shipped_workbook_name())
@@ -452,16 +468,6 @@ def test_round_trip_reproduces_the_shipped_tables(tmp_path, capsys):
     assert "#N/A" in [c.value for c in ws["D"]]
     assert_refresh_reproduces_shipped(path, tmp_path / "out")
     assert "832 agreements" in capsys.readouterr().out
-
-
-@pytest.mark.skipif(not os.environ.get("TRUSTLAB_ICE_WORKBOOK"),
-                    reason="set TRUSTLAB_ICE_WORKBOOK to ICE's participatingAgencies*.xlsx "
-                           "the shipped tables were built from, to check them against it")
-def test_real_ice_workbook_reproduces_the_shipped_tables(tmp_path):
-    real = Path(os.environ["TRUSTLAB_ICE_WORKBOOK"])
-    assert real.name == shipped_workbook_name(), (
-        f"the shipped tables were built from {shipped_workbook_name()}, not {real.name}")
-    assert_refresh_reproduces_shipped(real, tmp_path / "out")
 
 
 def test_shipped_tables_are_consistent():
@@ -497,3 +503,493 @@ def test_datasheets_describe_the_shipped_list():
     assert f"{last.day} {last:%B %Y}" in data.resource("ice_snapshots")["title"]
     for name in ice.TABLES:
         assert "refresh-287g" in data.resource(name)["datasheet"]["update"]
+
+
+# ------------------------------------------------------------------------------------------
+# ICE's real cells: excerpts of two real editions (tests/fixtures/ICE_EXCERPTS.md), read on
+# every run. The expectations below were written from the cells by hand.
+
+FIXTURES = ROOT / "tests" / "fixtures"
+JULY18 = FIXTURES / "participatingAgencies07182025pm-excerpt.xlsx"
+JULY7 = FIXTURES / "participatingAgencies07072025pm-excerpt.xlsx"
+TRIM = "spaces trimmed at the ends"
+NA = "ICE's #N/A placeholder for none"
+SLASH = "slash missing before the year; read as month/day/year"
+
+
+def test_real_ice_excerpt_of_18_july_parses_with_every_repair():
+    wb = ice.read_workbook(JULY18)
+    assert (wb.as_of, wb.edition, wb.sheet) == (date(2025, 7, 18), "pm", "Sheet1")
+    assert wb.counts() == {"agreements": 17, "jail_enforcement": 0, "task_force": 9,
+                           "warrant_service_officer": 8, "agencies": 15, "states": 8}
+    got = [(r.row, r.column, r.before, r.after, r.why, r.warning) for r in wb.repairs]
+    assert got == [
+        (20, "COUNTY", "#N/A", "", NA, False),
+        (36, "LAW ENFORCEMENT AGENCY", "Baxter County Sheriff's Office ",
+         "Baxter County Sheriff's Office", TRIM, False),
+        (41, "COUNTY", "Johnson County ", "Johnson County", TRIM, False),
+        (45, "SUPPORT TYPE", "Task Force Model ", "Task Force Model", TRIM, False),
+        (47, "LAW ENFORCEMENT AGENCY", "Sebastian County Sheriff's Office ",
+         "Sebastian County Sheriff's Office", TRIM, False),
+        (47, "COUNTY", "Sebastian County ", "Sebastian County", TRIM, False),
+        (164, "COUNTY", "Hillsborough County ", "Hillsborough County", TRIM, False),
+        (165, "COUNTY", "Hillsborough County ", "Hillsborough County", TRIM, False),
+        (166, "COUNTY", "#N/A", "", NA, False),
+        (167, "LAW ENFORCEMENT AGENCY", "Hollywood Police Department ",
+         "Hollywood Police Department", TRIM, False),
+        (167, "COUNTY", "#N/A", "", NA, False),
+        (169, "COUNTY", "Holmes County ", "Holmes County", TRIM, False),
+        (170, "COUNTY", "Holmes County ", "Holmes County", TRIM, False),
+        (401, "COUNTY", "N/A", "", NA + ", typed N/A", False),
+        (435, "COUNTY", "#NA", "", NA + ", typed #NA", False),
+        (435, "SUPPORT TYPE", "Task Force Model ", "Task Force Model", TRIM, False),
+        (639, "LAW ENFORCEMENT AGENCY", "Grundy County Sheriff's Office ",
+         "Grundy County Sheriff's Office", TRIM, False),
+        (639, "SIGNED", date(5025, 7, 7), date(2025, 7, 7), "year typed as 5025", False),
+        (775, "SIGNED", "7/72025", date(2025, 7, 7), SLASH, False),
+        (785, "SIGNED", "05/082025", date(2025, 5, 8), SLASH, False),
+    ]
+    by_row = {a.row: a for a in wb.agreements}
+    assert sorted(by_row) == [2, 20, 36, 41, 45, 47, 164, 165, 166, 167, 169, 170, 401, 435,
+                              639, 775, 785]
+    assert (by_row[775].state, by_row[775].agency, by_row[775].signed) == (
+        "UT", "Tooele County Sheriff's Office", date(2025, 7, 7))
+    assert (by_row[785].state, by_row[785].signed) == ("VA", date(2025, 5, 8))
+    assert (by_row[639].state, by_row[639].signed) == ("TN", date(2025, 7, 7))
+    assert by_row[435].county == "" and by_row[435].model == "Task Force Model"
+    pending = {r for r, a in by_row.items() if a.notes == ice.NOTE_PENDING}
+    assert pending == {2, 20, 36, 41, 45, 47, 435, 639, 775, 785}
+    assert {r for r, a in by_row.items() if a.notes == ice.NOTE_ADDENDUM} == {165, 170}
+
+
+def test_real_ice_excerpt_of_7_july_reads_utahj_as_utah():
+    wb = ice.read_workbook(JULY7)
+    assert wb.counts() == {"agreements": 7, "jail_enforcement": 2, "task_force": 4,
+                           "warrant_service_officer": 1, "agencies": 6, "states": 2}
+    got = [(r.row, r.column, r.before, r.after, r.warning) for r in wb.repairs]
+    assert got == [(720, "COUNTY", "#N/A", "", False),
+                   (723, "STATE", "UTAHJ", "UTAH", False),
+                   (729, "SIGNED", "05/082025", date(2025, 5, 8), False)]
+    (weber,) = [a for a in wb.agreements if a.row == 723]
+    assert (weber.state, weber.agency) == ("UT", "Weber County Sheriff's Office")
+    assert "stray letter 'J'" in weber.repairs[0].why
+    assert 'STATE: "UTAHJ" -> "UTAH"' in ice.agreements_rows(wb)[5]["repair"]
+    assert "row 723" in ice.report(wb)
+
+
+@pytest.mark.skipif(not os.environ.get("TRUSTLAB_ICE_WORKBOOK"),
+                    reason="extra, opt-in: set TRUSTLAB_ICE_WORKBOOK to ICE's full workbook "
+                           "(the excerpts above are read on every run)")
+def test_real_ice_workbook_reproduces_the_shipped_tables(tmp_path):
+    real = Path(os.environ["TRUSTLAB_ICE_WORKBOOK"])
+    assert real.name == shipped_workbook_name(), (
+        f"the shipped tables were built from {shipped_workbook_name()}, not {real.name}")
+    assert_refresh_reproduces_shipped(real, tmp_path / "out")
+
+
+# ------------------------------------------------------------------------------------------
+# A state name with a stray letter: repaired only when exactly one state is that close
+
+
+@pytest.mark.parametrize("cell, code", [("UTAHJ", "UT"), ("TEXASX", "TX"),
+                                        ("North Carolinaa", "NC"), (" UTAHJ ", "UT")])
+def test_state_with_one_stray_letter_is_repaired_and_reported(tmp_path, cell, code):
+    wb = ice.read_workbook(workbook(tmp_path, [row(STATE=cell)]))
+    assert wb.agreements[0].state == code
+    (rep,) = [r for r in wb.repairs if r.column == "STATE" and "stray letter" in r.why]
+    assert rep.row == 2 and rep.after == ice.states.BY_ABBR[code][1].upper()
+
+
+@pytest.mark.parametrize("cell", ["UTAJ", "JUTAH", "UTAH1", "UTAHJJ", "TXA", "UTA H"])
+def test_other_state_typos_stay_errors(tmp_path, cell):
+    msg = message(workbook(tmp_path, [row(STATE=cell)]))
+    assert "row 2, column A (STATE)" in msg and "is not a U.S. state" in msg
+
+
+def test_stray_letter_repair_never_picks_between_two_states(tmp_path, monkeypatch):
+    # Were there a state called "Utaho", "UTAHJ" would be one letter from it too: no guess.
+    monkeypatch.setitem(ice.states.BY_NAME, "utaho", ("UO", "Utaho", "99"))
+    assert ice.state_with_stray_letter("UTAHJ") is None
+    assert "is not a U.S. state" in message(workbook(tmp_path, [row(STATE="UTAHJ")]))
+
+
+# ------------------------------------------------------------------------------------------
+# Excel error cells are shown as what they are
+
+
+@pytest.mark.parametrize("error", ["#REF!", "#VALUE!", "#N/A"])
+@pytest.mark.parametrize("column, letter", [("STATE", "A"), ("LAW_ENFORCEMENT_AGENCY", "B"),
+                                            ("SUPPORT_TYPE", "E")])
+def test_excel_errors_in_key_columns_are_named(tmp_path, error, column, letter):
+    msg = message(workbook(tmp_path, [row(**{column: error})]))
+    assert f"row 2, column {letter}" in msg and f"Excel error value {error}" in msg
+    assert '""' not in msg and "is empty" not in msg
+
+
+@pytest.mark.parametrize("error", ["#REF!", "#VALUE!", "#DIV/0!"])
+@pytest.mark.parametrize("column", ["SIGNED", "COUNTY", "TYPE", "MOA", "ADDENDUM"])
+def test_excel_errors_elsewhere_are_warnings_that_show_the_error(tmp_path, error, column):
+    wb = ice.read_workbook(workbook(tmp_path, [row(**{column: error})]))
+    assert len(wb.agreements) == 1
+    (w,) = wb.warnings
+    assert w.column == column and w.before == error and error in w.why
+    assert f"Excel error value {error}" in str(w)
+    assert f'{column}: "{error}" ->' in ice.report(wb)
+
+
+# ------------------------------------------------------------------------------------------
+# Plausibility guards, each with --force
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    monkeypatch.setattr(ice, "_today", lambda: date(2026, 6, 1))
+
+
+def shipped_rows() -> list[dict]:
+    with (DATASETS / "agreements_287g.csv").open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def seeded(out: Path) -> dict[str, bytes]:
+    """``out`` with a copy of the shipped four tables; returns their bytes."""
+    out.mkdir(exist_ok=True)
+    for name in ice.TABLES:
+        shutil.copy(DATASETS / f"{name}.csv", out)
+    return tables_in(out)
+
+
+def tables_in(out: Path) -> dict[str, bytes]:
+    return {n: (out / f"{n}.csv").read_bytes() for n in ice.TABLES if (out / f"{n}.csv").exists()}
+
+
+def only_tables_left(out: Path) -> bool:
+    return sorted(p.name for p in out.iterdir()) == sorted(f"{n}.csv" for n in ice.TABLES)
+
+
+def test_truncated_workbook_is_refused_unless_forced(tmp_path, capsys):
+    rows = shipped_rows()[:40]  # 40 of ICE's 832 rows, as a cut-off download would give
+    path = ice.write_workbook_like_ice(rows, tmp_path / "participatingAgencies07192025am.xlsx")
+    out = tmp_path / "out"
+    old = seeded(out)
+    assert main(["refresh-287g", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "40 agreements against 832" in err and "20%" in err and "--force" in err
+    assert "Traceback" not in err and tables_in(out) == old and only_tables_left(out)
+    assert main(["refresh-287g", str(path), "--out", str(out), "--force"]) == 0
+    assert "Written despite (--force)" in capsys.readouterr().out
+    assert (out / "agreements_287g.csv").read_text().count("\n") == 41
+
+
+def test_many_states_lost_is_refused_even_with_enough_rows(tmp_path, capsys):
+    rows = shipped_rows()
+    small = [s for s, n in Counter(r["state"] for r in rows).most_common()[-3:]]
+    kept = [r for r in rows if r["state"] not in small]
+    assert len(kept) > 832 * 0.8  # the row guard alone would let it through
+    path = ice.write_workbook_like_ice(kept, tmp_path / "participatingAgencies07192025am.xlsx")
+    out = tmp_path / "out"
+    old = seeded(out)
+    assert main(["refresh-287g", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "37 states against 40" in err and "--force" in err
+    assert tables_in(out) == old
+    assert main(["refresh-287g", str(path), "--out", str(out), "--force"]) == 0
+
+
+def fresh_history(out: Path) -> None:
+    """An output folder whose ice_snapshots.csv has no earlier rows (no row guard)."""
+    out.mkdir(exist_ok=True)
+    (out / "ice_snapshots.csv").write_text(",".join(ice.SNAPSHOT_COLUMNS) + "\n")
+
+
+def test_list_dated_after_today_is_refused(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    fresh_history(out)
+    path = workbook(tmp_path, [row()], name="participatingAgencies06022026am.xlsx")
+    assert main(["refresh-287g", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "dated 2026-06-02, after today (2026-06-01)" in err and "--force" in err
+    # the same through --as-of, and the guard moves with today's date
+    named = workbook(tmp_path, [row()], name="ice.xlsx")
+    assert main(["refresh-287g", str(named), "--as-of", "2026-06-02", "--out", str(out)]) == 2
+    assert "after today" in capsys.readouterr().err
+    monkeypatch.setattr(ice, "_today", lambda: date(2026, 6, 2))
+    assert main(["refresh-287g", str(path), "--out", str(out), "--dry-run"]) == 0
+    monkeypatch.setattr(ice, "_today", lambda: date(2026, 6, 1))
+    assert main(["refresh-287g", str(path), "--out", str(out), "--force"]) == 0
+
+
+def test_empty_derived_table_is_refused(tmp_path, capsys):
+    out = tmp_path / "out"
+    fresh_history(out)
+    path = workbook(tmp_path, [row(SIGNED="soon"), row(SIGNED="#REF!")],
+                    name="participatingAgencies01052026am.xlsx")
+    assert main(["refresh-287g", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "agreements_signed_by_month.csv would have no rows" in err and "--force" in err
+    assert sorted(p.name for p in out.iterdir()) == ["ice_snapshots.csv"]
+    assert main(["refresh-287g", str(path), "--out", str(out), "--force"]) == 0
+    assert (out / "agreements_signed_by_month.csv").read_text().count("\n") == 1
+
+
+def test_force_is_documented():
+    text = build_parser_help()
+    assert "--force" in text and "20%" in text and "after today" in text
+    readme = (ROOT / "README.md").read_text()
+    assert "--force" in readme and "20%" in readme
+
+
+def build_parser_help() -> str:
+    from trustlab.__main__ import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices["refresh-287g"].format_help()
+
+
+# ------------------------------------------------------------------------------------------
+# The swap is all or nothing: inject a failure at every step
+
+
+class Killed(BaseException):
+    """The process dies here: no except clause or cleanup of ours runs."""
+
+
+def full_next_day(tmp_path: Path) -> Path:
+    """The shipped 832 agreements as a plausible workbook of the next day."""
+    return ice.write_workbook_like_ice(shipped_rows(),
+                                       tmp_path / "participatingAgencies07192025am.xlsx")
+
+
+def new_texts() -> dict[str, str]:
+    return {n: (DATASETS / f"{n}.csv").read_text(encoding="utf-8") + f"changed {n}\n"
+            for n in ice.TABLES}
+
+
+def steps_of_a_swap(out: Path) -> list[tuple[str, str]]:
+    seen: list[tuple[str, str]] = []
+    ice._STEP_HOOK = lambda step, path: seen.append((step, path.name))
+    try:
+        ice._swap({out / f"{n}.csv": t for n, t in new_texts().items()})
+    finally:
+        ice._STEP_HOOK = None
+    return seen
+
+
+def test_a_swap_goes_through_every_step(tmp_path):
+    out = tmp_path / "out"
+    seeded(out)
+    steps = steps_of_a_swap(out)
+    assert [s for s, _ in steps] == ["write"] * 4 + ["backup"] * 4 + ["journal"] + \
+        ["replace"] * 4 + ["commit"]
+    new = {n: t.encode() for n, t in new_texts().items()}
+    assert tables_in(out) == new and only_tables_left(out)
+
+
+def run_swap_failing_at(out: Path, k: int, exc: BaseException, monkeypatch) -> None:
+    count = {"n": 0}
+
+    def hook(step, path):
+        count["n"] += 1
+        if count["n"] == k:
+            raise exc
+
+    monkeypatch.setattr(ice, "_STEP_HOOK", hook)
+    try:
+        ice._swap({out / f"{n}.csv": t for n, t in new_texts().items()})
+    except (Killed, DataError, OSError):
+        pass
+    monkeypatch.setattr(ice, "_STEP_HOOK", None)
+
+
+@pytest.mark.parametrize("k", range(1, 15))
+def test_failure_at_any_step_leaves_old_or_new_and_no_debris(tmp_path, monkeypatch, k):
+    out = tmp_path / "out"
+    old = seeded(out)
+    new = {n: t.encode() for n, t in new_texts().items()}
+    run_swap_failing_at(out, k, OSError(28, "No space left on device"), monkeypatch)
+    assert tables_in(out) in (old, new), f"a mix of old and new tables after step {k}"
+    assert only_tables_left(out), sorted(p.name for p in out.iterdir())
+    if k <= 13:  # up to the last replace: the old set, intact
+        assert tables_in(out) == old
+
+
+@pytest.mark.parametrize("k", range(1, 15))
+def test_kill_at_any_step_is_recovered_by_the_next_run(tmp_path, monkeypatch, k):
+    out = tmp_path / "out"
+    old = seeded(out)
+    new = {n: t.encode() for n, t in new_texts().items()}
+    run_swap_failing_at(out, k, Killed(), monkeypatch)
+    if 9 <= k <= 13:  # killed after the journal was written: it survives the kill
+        assert (out / ice.JOURNAL).is_file()
+    notices = ice.recover(out)
+    assert tables_in(out) in (old, new) and only_tables_left(out)
+    if k <= 13:
+        assert tables_in(out) == old  # the rule: roll back to the complete old set
+    if 9 <= k <= 13:
+        assert "interrupted" in notices[0] and "restored the previous" in notices[0]
+
+
+def test_kill_when_the_tables_did_not_exist_before(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    run_swap_failing_at(out, 4 + 1 + 2, Killed(), monkeypatch)  # mid-replace: 2 of 4 in place
+    assert (out / ice.JOURNAL).is_file() and len(tables_in(out)) == 2
+    ice.recover(out)
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("n", range(1, 12))
+def test_fsync_failure_at_any_call_leaves_old_or_new(tmp_path, monkeypatch, n):
+    out = tmp_path / "out"
+    old = seeded(out)
+    new = {k: t.encode() for k, t in new_texts().items()}
+    real, calls = os.fsync, {"n": 0}
+
+    def fsync(fd):
+        calls["n"] += 1
+        if calls["n"] == n:
+            raise OSError(5, "Input/output error")
+        return real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    try:
+        ice._swap({out / f"{k}.csv": t for k, t in new_texts().items()})
+    except DataError as exc:
+        assert "Nothing was changed" in str(exc)
+    assert tables_in(out) in (old, new) and only_tables_left(out)
+
+
+@pytest.mark.parametrize("n", range(1, 6))
+def test_replace_failure_rolls_back_with_one_line(tmp_path, monkeypatch, n, capsys):
+    out = tmp_path / "out"
+    old = seeded(out)
+    path = full_next_day(tmp_path)
+    real, calls = os.replace, {"n": 0}
+
+    def replace(src, dst):
+        calls["n"] += 1
+        if calls["n"] == n:  # 1: the journal; 2-5: the four tables
+            raise OSError(13, "Permission denied", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    assert main(["refresh-287g", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "Permission denied" in err and "Nothing was changed" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert tables_in(out) == old and only_tables_left(out)
+
+
+def test_validation_covers_the_whole_package(tmp_path, monkeypatch, capsys):
+    """A problem in any dataset of the staged package (here: the timeline) stops the swap."""
+    out = tmp_path / "out"
+    old = seeded(out)
+    path = full_next_day(tmp_path)
+    real = data.validate_all
+
+    def validate_all():
+        found = real()
+        assert set(found) >= set(ice.TABLES) | {"timeline"}, "validate every dataset"
+        found["timeline"] = [data.Problem("timeline.csv", "broken by the new tables")]
+        return found
+
+    monkeypatch.setattr(data, "validate_all", validate_all)
+    assert main(["refresh-287g", str(path), "--out", str(out)]) == 2
+    assert "broken by the new tables" in capsys.readouterr().err
+    assert tables_in(out) == old and only_tables_left(out)
+
+
+def test_cli_recovers_an_interrupted_swap(tmp_path, monkeypatch, capsys):
+    """Killed mid-swap in the course's datasets: `validate` (and the next refresh) roll back."""
+    course = tmp_path / "datasets"
+    shutil.copytree(DATASETS, course)
+    shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
+    monkeypatch.setenv("TRUSTLAB_DATA", str(course))
+    old = tables_in(course)
+    run_swap_failing_at(course, 11, Killed(), monkeypatch)  # two tables replaced, two not
+    assert tables_in(course) != old and (course / ice.JOURNAL).is_file()
+    assert main(["validate"]) == 0
+    printed = capsys.readouterr().out
+    assert "interrupted" in printed and "restored the previous" in printed
+    assert tables_in(course) == old and not (course / ice.JOURNAL).exists()
+    run_swap_failing_at(course, 12, Killed(), monkeypatch)
+    path = workbook(tmp_path, [row()], name="participatingAgencies07192025am.xlsx")
+    assert main(["refresh-287g", str(path), "--dry-run"]) == 2  # refused: 1 row
+    assert "restored the previous" in capsys.readouterr().err
+    assert tables_in(course) == old
+
+
+def test_out_inside_a_file_is_a_clear_error(tmp_path, capsys):
+    path = workbook(tmp_path, [row()])
+    afile = tmp_path / "some.csv"
+    afile.write_text("x\n")
+    assert main(["refresh-287g", str(path), "--out", str(afile / "sub")]) == 2
+    err = capsys.readouterr().err
+    assert "some.csv" in err and "--out needs a folder" in err and "Traceback" not in err
+    assert main(["refresh-287g", str(path), "--out", str(afile)]) == 2
+    assert "is a file" in capsys.readouterr().err
+
+
+def test_disk_full_is_one_line_naming_the_file(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    old = seeded(out)
+    path = full_next_day(tmp_path)
+
+    def full(p, data):
+        raise OSError(28, "No space left on device", str(p))
+
+    monkeypatch.setattr(ice, "_write_synced", full)
+    assert main(["refresh-287g", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "disk is full" in err
+    assert ".ice_snapshots.csv.refresh-new" in err and "Traceback" not in err
+    assert tables_in(out) == old and only_tables_left(out)
+
+
+def test_any_other_oserror_or_bug_is_one_line(monkeypatch, capsys):
+    def boom(args):
+        raise PermissionError(13, "Permission denied", "datasets/timeline.csv")
+
+    monkeypatch.setattr("trustlab.__main__._validate", boom)
+    assert main(["validate"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: datasets/timeline.csv: Permission denied; permission denied")
+
+    def bug(args):
+        raise KeyError("x")
+
+    monkeypatch.setattr("trustlab.__main__._validate", bug)
+    monkeypatch.delenv("TRUSTLAB_DEBUG", raising=False)
+    assert main(["validate"]) == 1
+    assert "bug in trustlab" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to name an fd")
+def test_new_tables_and_journal_reach_the_disk_before_the_renames(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    seeded(out)
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", Path(os.readlink(f"/proc/self/fd/{fd}")).name))
+        return real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("replace", Path(src).name))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    ice._swap({out / f"{n}.csv": t for n, t in new_texts().items()})
+    first_table_replace = min(i for i, e in enumerate(events)
+                              if e[0] == "replace" and e[1].endswith(".csv.refresh-new"))
+    for name in ice.TABLES:
+        new = f".{name}.csv.refresh-new"
+        assert events.index(("fsync", new)) < events.index(("replace", new))
+    tmp_journal = ice._temp(out / ice.JOURNAL, "new").name
+    journal = events.index(("replace", tmp_journal))
+    assert events.index(("fsync", tmp_journal)) < journal
+    assert journal < first_table_replace  # the journal exists before any table is replaced
+    assert ("fsync", "out") in events[journal:first_table_replace]  # and its name is durable

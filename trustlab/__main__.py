@@ -15,6 +15,9 @@ def _validate(args: argparse.Namespace) -> int:
     """Every dataset, the package itself (unlisted CSV files, broken entries) and the
     cross-dataset consistency rules; one line per problem; exit 2 if anything is wrong."""
     from . import data
+    from .ice import recover
+
+    recover(data.data_dir(), say=print)  # an interrupted refresh-287g: restore the old set
 
     bad = 0
     for name, problems in data.validate_all().items():
@@ -84,7 +87,8 @@ def _refresh_287g(args: argparse.Namespace) -> int:
 
     result = refresh(args.path, out=args.out, as_of=args.as_of, edition=args.edition,
                      dry_run=args.dry_run, snapshot_only=args.snapshot_only,
-                     source=args.source)
+                     source=args.source, force=args.force, note=args.note,
+                     say=lambda line: print(line, file=sys.stderr))
     print(result.summary)
     if result.dry_run:
         print("Dry run: nothing was written.")
@@ -110,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("value")
     p.add_argument("--round", type=int, default=None, help="round numbers to N digits first")
     p.set_defaults(func=_hash)
+    from .ice import MAX_DROP_SHARE, MAX_STATES_LOST
+
     p = sub.add_parser(
         "refresh-287g",
         help="regenerate the 287(g) tables from ICE's participating-agencies workbook",
@@ -117,7 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "from https://www.ice.gov/identify-and-arrest/287g), repair its known "
                     "quirks, and rewrite datasets/agreements_287g.csv, agreements_by_state.csv,"
                     " agreements_signed_by_month.csv and the workbook's row of "
-                    "ice_snapshots.csv. Every repair is reported.")
+                    "ice_snapshots.csv. Every repair is reported. All or nothing: the "
+                    "whole data package is validated with the new tables in place before "
+                    "they replace the old ones, and an interrupted run is rolled back by "
+                    "the next refresh-287g or validate.")
     p.add_argument("path", help="the workbook, e.g. participatingAgencies07182025pm.xlsx")
     p.add_argument("--as-of", type=_date_arg, default=None, metavar="YYYY-MM-DD",
                    help="date of ICE's list (default: from ICE's file name)")
@@ -132,6 +141,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "older workbook)")
     p.add_argument("--source", default="ice2025participating", metavar="BIBKEY",
                    help="references.bib key cited in the rows (default: %(default)s)")
+    p.add_argument("--note", default="", metavar="TEXT",
+                   help="text appended to the workbook's notes in ice_snapshots.csv (e.g. "
+                        "where the file was archived)")
+    p.add_argument("--force", action="store_true",
+                   help="write the tables even if they look implausible: more than "
+                        f"{MAX_DROP_SHARE * 100:.0f}%% fewer agreements or more than "
+                        f"{MAX_STATES_LOST} states fewer than the previous snapshot, a list "
+                        "dated after today, or a table that would be empty (the tables "
+                        "must still pass validation)")
     p.set_defaults(func=_refresh_287g)
     return parser
 
@@ -143,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.func(args)
-    except (DataError, ExerciseError, FileNotFoundError) as exc:
+    except (DataError, ExerciseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # unreadable file, folder where a file should be, disk full...
@@ -153,6 +171,18 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head`: stop quietly
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         return 0
+    except OSError as exc:  # disk full, permission denied, a file where a folder should be
+        from .ice import describe_os_error
+
+        print(f"error: {describe_os_error(exc)}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug: say so in one line (TRUSTLAB_DEBUG=1 shows the stack)
+        if os.environ.get("TRUSTLAB_DEBUG"):
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc}. This is a bug in trustlab; "
+              "please report it with the command you ran (set TRUSTLAB_DEBUG=1 to see the "
+              "traceback).", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -13,6 +13,11 @@ The workbook has real quirks, each of which :func:`read_workbook` repairs and re
   not after the workbook's own date), Excel serial numbers, dates typed as text;
 * ``#N/A`` in COUNTY (ICE's placeholder for municipal and state agencies; once typed
   ``#NA``) -> empty;
+* a full state name with one stray letter typed after it (``UTAHJ``, row 723 of the 3 and
+  7 July 2025 editions) -> that state, only when no other state name is within one letter;
+* Excel error values (``#REF!``, ``#VALUE!``...) are reported as what they are: a warning
+  where the row can be kept (SIGNED, TYPE, COUNTY, MOA, ADDENDUM), an error in STATE, agency
+  and model;
 * leading, trailing, double and non-breaking spaces in any text cell;
 * variants of the model names (``Task Force Model ``, ``Warrant Service Officer Model``,
   ``WSO``...) -> the course's three labels.
@@ -29,8 +34,10 @@ what to do.
 
 :func:`refresh` (``python -m trustlab refresh-287g PATH``) writes the four course tables
 (``agreements_287g``, ``agreements_by_state``, ``agreements_signed_by_month`` and the
-workbook's row of ``ice_snapshots``), validates them with :mod:`trustlab.data`, and only then
-moves them into place.
+workbook's row of ``ice_snapshots``), refuses implausible lists (:data:`MAX_DROP_SHARE`,
+:data:`MAX_STATES_LOST`, a date after today, an empty table; ``--force`` overrides), validates
+the whole data package with them in place, and swaps them in all or nothing (:func:`_swap`;
+an interrupted swap is rolled back by :func:`recover`).
 """
 
 from __future__ import annotations
@@ -90,8 +97,8 @@ NOTE_PENDING = "MOA link pending on ICE's list"
 NOTE_ADDENDUM = "addendum listed"
 
 _NA_PLACEHOLDERS = {"#N/A", "#NA", "N/A"}
-_EXCEL_ERROR_RE = re.compile(r"^#(REF!|VALUE!|NAME\?|DIV/0!|NULL!|NUM!|SPILL!|CALC!)$",
-                             re.IGNORECASE)
+_EXCEL_ERROR_RE = re.compile(r"^#(REF!|VALUE!|NAME\?|DIV/0!|NULL!|NUM!|N/A|SPILL!|CALC!|"
+                             r"GETTING_DATA)$", re.IGNORECASE)
 _FILE_DATE_RE = re.compile(r"(\d{2})(\d{2})(\d{4})\s*(am|pm)?", re.IGNORECASE)
 _RUN_TOGETHER_RE = re.compile(r"^(\d{1,2})/(\d{1,2})(\d{4})$")  # 05/082025, 7/72025
 _MDY_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
@@ -195,6 +202,44 @@ def normalize_model(value: str) -> str | None:
     return None
 
 
+def excel_error(text: str) -> bool:
+    """True for the text of an Excel error value (``#REF!``, ``#VALUE!``, ``#N/A``...)."""
+    return bool(_EXCEL_ERROR_RE.match(text))
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by at most one inserted, deleted or changed letter."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i + (len(a) == len(b)):] == b[i + 1:]
+
+
+def state_with_stray_letter(value: str) -> tuple[str, str] | None:
+    """The state ICE meant when a letter was typed after its full name (``UTAHJ``), or None.
+
+    The rule is strict, so that it can never pick between two states: the value must be a
+    full state name (not a two-letter code) followed by exactly one letter, and no other
+    state, DC or territory name may be within one typed letter (inserted, deleted or
+    changed) of the value. Anything else stays an error for a person to correct."""
+    text = clean_text(value)
+    if len(text) < 5 or not text[-1].isalpha():
+        return None
+    hit = states.BY_NAME.get(text[:-1].lower())
+    if hit is None:
+        return None
+    near = [name for name in states.BY_NAME if _within_one_edit(text.lower(), name)]
+    if near != [text[:-1].lower()]:
+        return None
+    return hit[0], hit[1]
+
+
 def workbook_date(path: str | Path) -> tuple[date, str] | None:
     """The date and edition ICE puts in its file names.
 
@@ -240,6 +285,8 @@ def parse_signed(value: Any, as_of: date) -> tuple[date | None, str | None, bool
         why = "Excel serial number converted to a date"
     else:
         text = clean_text(value)
+        if excel_error(text):
+            return None, f"Excel error value {text.upper()}, not a date; left empty", True
         if m := _ISO_RE.match(text):
             y, mo, d = (int(x) for x in m.groups())
             why = "date typed as text"
@@ -485,6 +532,7 @@ def _read_rows(path: Path, ws, header_row: int, index: dict[str, int], found: li
             continue  # blank rows (ICE's sheet ends with dozens of them)
         repairs: list[Repair] = []
         text: dict[str, str] = {}
+        errors: dict[str, str] = {}  # column -> the Excel error value its cell holds
         for col in ("state", "agency", "agency_type", "county", "model", "moa", "addendum"):
             if col not in cells:
                 text[col] = ""
@@ -493,40 +541,71 @@ def _read_rows(path: Path, ws, header_row: int, index: dict[str, int], found: li
             if raw is not None and not isinstance(raw, str):
                 raw = str(raw)
             cleaned = clean_text(raw)
-            if cleaned.upper() in _NA_PLACEHOLDERS:
-                if col in {"county", "agency_type"}:
-                    why = "ICE's #N/A placeholder for none"
-                    if cleaned.upper() != "#N/A":
-                        why = f"ICE's #N/A placeholder for none, typed {cleaned}"
-                    repairs.append(Repair(r, COLUMNS[col][0], raw, "", why))
+            if cleaned.upper() in _NA_PLACEHOLDERS and col in {"county", "agency_type"}:
+                why = "ICE's #N/A placeholder for none"
+                if cleaned.upper() != "#N/A":
+                    why = f"ICE's #N/A placeholder for none, typed {cleaned}"
+                repairs.append(Repair(r, COLUMNS[col][0], raw, "", why))
                 cleaned = ""
-            elif _EXCEL_ERROR_RE.match(cleaned):
-                if col in {"county", "agency_type"}:
-                    repairs.append(Repair(r, COLUMNS[col][0], raw, None,
-                                          "Excel error value, not data; left empty",
-                                          warning=True))
+            elif excel_error(cleaned) or (cleaned.upper() in _NA_PLACEHOLDERS
+                                          and col in {"state", "agency", "model"}):
+                # An Excel error (#REF!, #VALUE!, #N/A...) is not data. In STATE, agency and
+                # model it is an error (below); elsewhere the row is kept with a warning.
+                # Either way the message shows the value as ICE's cell holds it.
+                errors[col] = cleaned
+                if col not in {"state", "agency", "model"}:
+                    why = f"Excel error value {cleaned}, not data; left empty"
+                    if col == "moa":
+                        why += ", so whether ICE's MOA link is pending is unknown"
+                    elif col == "addendum":
+                        why += ", so whether ICE lists an addendum is unknown"
+                    repairs.append(Repair(r, COLUMNS[col][0], raw, None, why, warning=True))
+                cleaned = ""
+            elif cleaned.upper() in _NA_PLACEHOLDERS:
                 cleaned = ""
             elif raw is not None and cleaned != raw and col not in {"moa", "addendum"}:
                 repairs.append(Repair(r, COLUMNS[col][0], raw, cleaned, _space_why(raw)))
             text[col] = cleaned
 
+        for col in ("state", "agency", "model"):
+            if col in errors:
+                what = {"state": "a state", "agency": "an agency name",
+                        "model": "a 287(g) model"}[col]
+                kind = ("the Excel error value" if excel_error(errors[col])
+                        else "the placeholder")
+                problems.append(Problem(str(path), f"{where(r, col)}: the cell holds {kind} "
+                                        f"{errors[col]}, not {what}.",
+                                        hint="ICE's sheet has a broken formula or lookup "
+                                             "there: type the value from ICE's page into "
+                                             "the cell; the row cannot be counted without "
+                                             "it."))
         try:
             state = states.lookup(text["state"])[0] if text["state"] else None
         except KeyError:
             state = None
-        if state is None:
+        if state is None and text["state"]:
+            fixed = state_with_stray_letter(text["state"])
+            if fixed is not None:
+                state = fixed[0]
+                repairs.append(Repair(r, COLUMNS["state"][0], text["state"],
+                                      fixed[1].upper(),
+                                      f"stray letter {text['state'][-1]!r} after the state "
+                                      "name removed; no other state name is this close"))
+        if state is None and "state" not in errors:
             close = difflib.get_close_matches(text["state"].lower(), list(states.BY_NAME), n=1)
             did = f" Did you mean '{states.BY_NAME[close[0]][1].upper()}'?" if close else ""
             problems.append(Problem(str(path), f"{where(r, 'state')}: "
                                     f"{_show(text['state'])} is not a U.S. state, DC or "
                                     f"territory.{did}",
                                     hint="Correct the cell (full name or two-letter code)."))
-        if not text["agency"]:
+        if not text["agency"] and "agency" not in errors:
             problems.append(Problem(str(path), f"{where(r, 'agency')}: the agency name is "
                                     "empty.", hint="Fill it in from ICE's page; the row "
                                     "cannot be counted without it."))
         model = normalize_model(text["model"])
-        if model is None:
+        if model is None and "model" in errors:
+            pass
+        elif model is None:
             close = difflib.get_close_matches(text["model"], MODELS, n=1, cutoff=0.5)
             did = f" Did you mean '{close[0]}'?" if close else ""
             problems.append(Problem(str(path), f"{where(r, 'model')}: {_show(text['model'])} "
@@ -640,10 +719,10 @@ SNAPSHOT_COLUMNS = ["as_of", "edition", "agreements", "jail_enforcement", "task_
 _EDITION_ORDER = {"": 0, "am": 1, "pm": 2}
 
 
-def snapshot_row(wb: Workbook, source: str = SOURCE_KEY) -> dict:
+def snapshot_row(wb: Workbook, source: str = SOURCE_KEY, note: str = "") -> dict:
+    notes = f"Computed by trustlab refresh-287g from ICE workbook {wb.path.name}."
     return {"as_of": wb.as_of.isoformat(), "edition": wb.edition, **wb.counts(),
-            "source": source,
-            "notes": f"Computed by trustlab refresh-287g from ICE workbook {wb.path.name}."}
+            "source": source, "notes": f"{notes} {note}".strip()}
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[dict]]:
@@ -656,9 +735,10 @@ def _snapshot_key(row: dict) -> tuple[str, int]:
     return (row["as_of"], _EDITION_ORDER.get(row.get("edition", ""), 0))
 
 
-def snapshot_rows(wb: Workbook, existing: list[dict], source: str = SOURCE_KEY) -> list[dict]:
+def snapshot_rows(wb: Workbook, existing: list[dict], source: str = SOURCE_KEY,
+                  note: str = "") -> list[dict]:
     """``existing`` with the workbook's row added or replaced, sorted by date and edition."""
-    new = snapshot_row(wb, source)
+    new = snapshot_row(wb, source, note)
     key = (new["as_of"], new["edition"])
     rows = [r for r in existing if (r.get("as_of"), r.get("edition", "")) != key]
     rows.append(new)
@@ -666,10 +746,10 @@ def snapshot_rows(wb: Workbook, existing: list[dict], source: str = SOURCE_KEY) 
 
 
 def table_texts(wb: Workbook, existing_snapshots: list[dict], source: str = SOURCE_KEY,
-                snapshot_only: bool = False) -> dict[str, str]:
+                snapshot_only: bool = False, note: str = "") -> dict[str, str]:
     """CSV text of each table the workbook regenerates, by dataset name."""
     out = {"ice_snapshots": _csv(SNAPSHOT_COLUMNS,
-                                 snapshot_rows(wb, existing_snapshots, source))}
+                                 snapshot_rows(wb, existing_snapshots, source, note))}
     if snapshot_only:
         return out
     out["agreements_287g"] = _csv(
@@ -724,12 +804,34 @@ def report(wb: Workbook, examples: int = 3) -> str:
 # Refresh: write the course tables
 
 
+# Plausibility guards (each can be overridden with --force, after checking by hand).
+MAX_DROP_SHARE = 0.20
+"""Refuse a list with more than this share fewer agreements than the previous snapshot.
+
+Across the 28 editions archived from 16 May to 18 July 2025 the list never shrank by more
+than 1 agreement (0.1%) from one edition to the next, while it grew from 571 to 832. A fall of
+a fifth (166 of 832 agreements) is what a truncated download, a filtered or half-saved copy,
+or another ICE list (pending agencies, one state) looks like, not a change in the program."""
+MAX_STATES_LOST = 2
+"""Refuse a list that covers more than this many states fewer than the previous snapshot.
+
+A state drops out only when its last agreement ends; in the 28 editions the number of states
+never fell (it stayed at 40; the 41 once tallied on 7 July was ICE's typo "UTAHJ"). Losing
+three or more at once points to a partial list even when the row count looks normal."""
+
+
+class RefreshError(DataError):
+    """refresh-287g could not (or would not) replace the tables; nothing was changed."""
+
+
 @dataclass
 class RefreshResult:
     workbook: Workbook
     written: dict[str, Path]  # dataset name -> file (planned, for a dry run)
     dry_run: bool
     summary: str
+    notices: list[str] = field(default_factory=list)  # recovery from an interrupted run
+    forced: list[str] = field(default_factory=list)  # guards overridden with force=True
 
 
 @contextmanager
@@ -746,47 +848,134 @@ def _data_dir(path: Path):
 
 
 def _validate_staged(texts: dict[str, str], course: Path) -> None:
-    """Validate the new tables with trustlab.data, against the course's schemas and
-    bibliography, in a scratch copy of the data package."""
+    """Validate the WHOLE data package with the new tables in place, with trustlab.data, in
+    a scratch copy of the course's datasets/ (every dataset, its schema and the
+    bibliography), so that a new table that breaks another dataset is refused too."""
     from . import data
 
     with tempfile.TemporaryDirectory(prefix="trustlab-287g-") as tmp:
         stage = Path(tmp) / "datasets"
-        (stage / "schemas").mkdir(parents=True)
-        shutil.copy2(course / "datapackage.json", stage / "datapackage.json")
-        for sch in (course / "schemas").glob("*.json"):
-            shutil.copy2(sch, stage / "schemas" / sch.name)
+        shutil.copytree(course, stage, ignore=shutil.ignore_patterns(
+            JOURNAL, ".*.refresh-new", ".*.refresh-old"))
         bib = course.parent / "references.bib"
         if bib.is_file():
             shutil.copy2(bib, Path(tmp) / "references.bib")
         with _data_dir(stage):
-            problems: list[Problem] = []
             for name, text in texts.items():
-                res = data.resource(name)
-                (stage / res["path"]).write_text(text, encoding="utf-8")
-                problems += data.validate(name)
+                (stage / data.resource(name)["path"]).write_text(text, encoding="utf-8")
+            problems: list[Problem] = []
+            for name, found in data.validate_all().items():
+                problems += [Problem(f"{name}.csv", str(p)) for p in found]
         if problems:
-            raise DataError(problems, file="the regenerated 287(g) tables")
+            raise DataError(problems, file="the data package with the regenerated 287(g) "
+                                           "tables in place")
+
+
+def _today() -> date:
+    """Today's date (a function, so that tests can replace it)."""
+    return date.today()
+
+
+def plausibility_problems(wb: Workbook, texts: dict[str, str], previous: dict | None,
+                          today: date) -> list[str]:
+    """Reasons to refuse the new tables although they are valid (empty: plausible).
+
+    ``previous`` is the snapshot row the new list is compared with: the newest one before
+    it in ice_snapshots.csv."""
+    out = []
+    c = wb.counts()
+    if wb.as_of > today:
+        out.append(f"the list is dated {wb.as_of.isoformat()}, after today "
+                   f"({today.isoformat()}): a wrong --as-of or a wrongly named file.")
+    if previous is not None:
+        before = int(previous["agreements"])
+        if c["agreements"] < before * (1 - MAX_DROP_SHARE):
+            out.append(f"{c['agreements']:,} agreements against {before:,} in the previous "
+                       f"snapshot ({previous['as_of']} {previous.get('edition', '')}): a fall "
+                       f"of {1 - c['agreements'] / before:.0%}, more than the "
+                       f"{MAX_DROP_SHARE:.0%} allowed (truncated or partial workbook?).")
+        states_before = int(previous["states"])
+        if c["states"] < states_before - MAX_STATES_LOST:
+            out.append(f"{c['states']} states against {states_before} in the previous "
+                       f"snapshot: more than {MAX_STATES_LOST} states lost at once (partial "
+                       "workbook?).")
+    for name, text in texts.items():
+        if len(text.splitlines()) < 2:
+            why = (" (no row has a usable SIGNED date: see the warnings above)"
+                   if name == "agreements_signed_by_month" else "")
+            out.append(f"{name}.csv would have no rows{why}.")
+    return out
+
+
+def recover(folder: str | Path, say=None) -> list[str]:
+    """Finish off a refresh-287g that was interrupted in ``folder``; return what was done.
+
+    If its journal is there, the swap was interrupted after the backups were made: every
+    table named in the journal is ROLLED BACK to its backup (tables the run created are
+    removed), so the folder holds the complete old set again; the interrupted run never
+    reported success, so nothing the user was told is lost. Temporary and backup files
+    without a journal are left-overs of a run that failed before the swap or finished it;
+    the tables are complete either way, and the left-overs are deleted."""
+    folder = Path(folder)
+    done: list[str] = []
+    journal = folder / JOURNAL
+    if journal.is_file():
+        entries = _read_journal(journal)
+        _rollback(folder, entries, journal)
+        names = ", ".join(e[0].name for e in entries)
+        done.append(f"An earlier refresh-287g in {_shown_path(folder)} was interrupted while "
+                    f"replacing the tables; restored the previous {names} from the backups "
+                    f"it kept ({JOURNAL}). Nothing of the interrupted run was kept: run it "
+                    "again.")
+    left = sorted([*folder.glob(".*.refresh-new"), *folder.glob(".*.refresh-old")])
+    if left:
+        for p in left:
+            p.unlink()
+        done.append(f"Removed {len(left)} left-over temporary file(s) of an interrupted "
+                    f"refresh-287g from {_shown_path(folder)} (the tables there were "
+                    "complete).")
+    for line in done:
+        if say is not None:
+            say(line)
+    return done
+
+
+def _out_folder(out: Path) -> Path:
+    for p in (out, *out.parents):
+        if p.exists():
+            if not p.is_dir():
+                what = "is" if p == out else f"is inside {_shown_path(p)}, which is"
+                raise RefreshError([Problem(str(out), f"{what} a file; --out needs a folder.",
+                                            hint="Give the path of a folder (it is "
+                                                 "created if missing).")], file=str(out))
+            break
+    return out
 
 
 def refresh(path: str | Path, out: str | Path | None = None, as_of: date | None = None,
             edition: str | None = None, dry_run: bool = False, snapshot_only: bool = False,
-            source: str = SOURCE_KEY) -> RefreshResult:
+            source: str = SOURCE_KEY, force: bool = False, today: date | None = None,
+            note: str = "", say=None) -> RefreshResult:
     """Regenerate the course's 287(g) tables from an ICE workbook.
 
     Writes ``agreements_287g.csv``, ``agreements_by_state.csv``,
     ``agreements_signed_by_month.csv`` and updates the workbook's row in ``ice_snapshots.csv``
-    (other rows kept) in ``out`` (default: the course's ``datasets/``). The tables are
-    validated before anything is written, then written to temporary files and renamed, so
-    a failure leaves the old tables as they were. ``snapshot_only`` records an older
-    workbook in ``ice_snapshots.csv`` without replacing the agreement tables."""
+    (other rows kept) in ``out`` (default: the course's ``datasets/``).
+
+    All or nothing: the new tables are checked for plausibility (see
+    :func:`plausibility_problems`; ``force`` overrides), the whole data package is validated
+    with them in place, and only then are they swapped in by :func:`_swap`, which leaves
+    either the complete old set or the complete new set whatever fails or stops it.
+    ``snapshot_only`` records an older workbook in ``ice_snapshots.csv`` without replacing
+    the agreement tables. ``note`` is appended to the workbook's snapshot notes (e.g. where
+    the file was archived). ``say`` receives notices about an interrupted earlier run."""
     from . import data
 
-    wb = read_workbook(path, as_of=as_of, edition=edition)
+    out_dir = _out_folder(Path(out)) if out else None
     course = data.data_dir()
-    out_dir = Path(out) if out else course
-    if out_dir.exists() and not out_dir.is_dir():
-        raise _err(out_dir, "is a file; --out needs a folder.", "Give a folder path.")
+    out_dir = out_dir or course
+    notices = recover(out_dir, say) if out_dir.is_dir() else []
+    wb = read_workbook(path, as_of=as_of, edition=edition)
     snap_file = out_dir / "ice_snapshots.csv"
     if not snap_file.is_file():
         snap_file = course / "ice_snapshots.csv"
@@ -796,8 +985,8 @@ def refresh(path: str | Path, out: str | Path | None = None, as_of: date | None 
         if cols != SNAPSHOT_COLUMNS:
             raise _err(snap_file, f"has columns {cols}, expected {SNAPSHOT_COLUMNS}.",
                        "Restore it from git (git checkout -- datasets/ice_snapshots.csv).")
-    newer = [r for r in existing if _snapshot_key(r) > (wb.as_of.isoformat(),
-                                                        _EDITION_ORDER[wb.edition])]
+    key = (wb.as_of.isoformat(), _EDITION_ORDER[wb.edition])
+    newer = [r for r in existing if _snapshot_key(r) > key]
     if newer and not snapshot_only:
         latest = max(newer, key=_snapshot_key)
         raise _err(Path(path), f"this list is dated {wb.as_of.isoformat()} {wb.edition}"
@@ -805,14 +994,26 @@ def refresh(path: str | Path, out: str | Path | None = None, as_of: date | None 
                    f"({latest['as_of']} {latest.get('edition', '')}).".replace(" )", ")"),
                    "The agreement tables describe the newest list. To record this older "
                    "workbook only as a row of ice_snapshots.csv, add --snapshot-only.")
-    texts = table_texts(wb, existing, source, snapshot_only)
+    texts = table_texts(wb, existing, source, snapshot_only, note)
+    older = [r for r in existing if _snapshot_key(r) < key]
+    previous = max(older, key=_snapshot_key) if older else None
+    doubts = plausibility_problems(wb, texts, previous, today or _today())
+    if doubts and not force:
+        raise RefreshError(
+            "refused, nothing was written:\n" + "\n".join(f"  - {d}" for d in doubts)
+            + "\nCheck the workbook against ICE's page "
+              "(https://www.ice.gov/identify-and-arrest/287g). If the list really is like "
+              "this, run the command again with --force.", file=_shown_path(wb.path))
     _validate_staged(texts, course)
     files = {name: out_dir / data.resource(name)["path"] for name in texts}
     if not dry_run:
-        _write_atomically({files[n]: t for n, t in texts.items()})
+        _swap({files[n]: t for n, t in texts.items()})
     verb = "Would write" if dry_run else "Wrote"
-    summary = "\n".join([report(wb), f"{verb}:", *[f"  {_shown_path(p)}" for p in files.values()]])
-    return RefreshResult(wb, files, dry_run, summary)
+    lines = [report(wb)]
+    if doubts:
+        lines += ["Written despite (--force):", *[f"  - {d}" for d in doubts]]
+    summary = "\n".join([*lines, f"{verb}:", *[f"  {_shown_path(p)}" for p in files.values()]])
+    return RefreshResult(wb, files, dry_run, summary, notices, doubts)
 
 
 def _shown_path(p: Path) -> str:
@@ -822,22 +1023,184 @@ def _shown_path(p: Path) -> str:
         return str(p)
 
 
-def _write_atomically(files: dict[Path, str]) -> None:
-    temps: dict[Path, Path] = {}
+# --------------------------------------------------------------------------------------
+# The swap: all or nothing
+#
+# 1. write each new table to ``.NAME.refresh-new`` beside its target, fsync it;
+# 2. keep the old table as ``.NAME.refresh-old`` (a hard link, or a copy), fsync the folder;
+# 3. write the journal ``.refresh-287g.journal`` (target, new, backup per table) to a
+#    temporary file, fsync, and rename it into place: from now on a crash is recoverable;
+# 4. rename each new table over its target (os.replace is atomic), fsync the folder;
+# 5. delete the journal (the commit point), then the backups.
+# A failure in 1-2 deletes the temporaries (the targets were not touched); a failure in 4
+# rolls every target back from its backup and deletes the journal; a kill in 3-4 leaves the
+# journal, and the next refresh-287g (or `python -m trustlab validate`) rolls back.
+
+JOURNAL = ".refresh-287g.journal"
+_STEP_HOOK = None  # tests: a callable(step, path) run after each step; it may raise
+
+
+def _step(name: str, path: Path | None = None) -> None:
+    if _STEP_HOOK is not None:
+        _STEP_HOOK(name, path)
+
+
+def _temp(target: Path, kind: str) -> Path:
+    return target.with_name(f".{target.name}.refresh-{kind}")
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name == "nt":  # Windows cannot open a folder to fsync it; rename is durable there
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _keep_backup(target: Path, backup: Path) -> None:
+    try:
+        os.link(target, backup)  # the old file itself: cheap, and nothing to flush
+    except OSError:
+        shutil.copy2(target, backup)
+        with open(backup, "rb+") as fh:
+            os.fsync(fh.fileno())
+
+
+def _read_journal(journal: Path) -> list[tuple[Path, Path, Path | None]]:
+    folder = journal.parent
+    try:
+        raw = json.loads(journal.read_text(encoding="utf-8"))
+        return [(folder / e["target"], folder / e["new"],
+                 folder / e["backup"] if e["backup"] else None) for e in raw["files"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise RefreshError([Problem(str(journal), f"the journal of an interrupted "
+                                    f"refresh-287g cannot be read ({exc}).",
+                                    hint="Restore the four 287(g) tables from git (git "
+                                         "checkout -- datasets/), then delete the journal "
+                                         "and any .*.refresh-new / .*.refresh-old files "
+                                         "beside it.")], file=str(journal)) from None
+
+
+def _rollback(folder: Path, entries, journal: Path) -> None:
+    for target, new, backup in entries:
+        if backup is None:  # the run created this table: remove it
+            if target.exists():
+                target.unlink()
+        elif backup.exists():  # (missing: already restored by an earlier rollback)
+            if target.exists() and os.path.samefile(backup, target):
+                backup.unlink()  # not replaced yet (rename between two links is a no-op)
+            else:
+                os.replace(backup, target)
+        if new.exists():
+            new.unlink()
+    _fsync_dir(folder)
+    journal.unlink()
+    _fsync_dir(folder)
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One line for a failed file operation: the file, what went wrong, what to do."""
+    import errno
+
+    what = {
+        errno.ENOSPC: "the disk is full: free some space and run the command again",
+        errno.EACCES: "permission denied: check that you may write to that folder (and "
+                      "that no other program holds the file open)",
+        errno.EPERM: "operation not permitted: check the folder's permissions",
+        errno.EROFS: "the folder is on a read-only file system: choose another with --out",
+        errno.ENOTDIR: "a part of that path is a file, not a folder: check the path",
+        errno.EISDIR: "that path is a folder, not a file: check the path",
+        errno.ENOENT: "no such file or folder: check the path",
+        errno.EDQUOT: "your disk quota is exceeded: free some space",
+    }.get(exc.errno, "check the file and the folder, then run the command again")
+    name = exc.filename if exc.filename is not None else "a file"
+    reason = exc.strerror or str(exc)
+    return f"{_shown_path(Path(name)) if exc.filename else name}: {reason}; {what}"
+
+
+def _swap(files: dict[Path, str]) -> None:
+    """Replace every target with its new text, all or nothing (see the steps above)."""
+    folders = {t.parent for t in files}
+    if len(folders) != 1:
+        raise ValueError("all tables of one refresh must be in one folder")
+    (folder,) = folders
+    folder.mkdir(parents=True, exist_ok=True)
+    entries: list[tuple[Path, Path, Path | None]] = []
     try:
         for target, text in files.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                       dir=target.parent)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-            temps[target] = Path(tmp)
-        for target, tmp in temps.items():
-            os.replace(tmp, target)
+            new = _temp(target, "new")
+            entries.append((target, new, None))
+            _write_synced(new, text.encode("utf-8"))
+            _step("write", target)
+        for i, (target, new, _) in enumerate(entries):
+            if target.exists():
+                backup = _temp(target, "old")
+                entries[i] = (target, new, backup)
+                _keep_backup(target, backup)
+                _step("backup", target)
+        _fsync_dir(folder)
+        journal = folder / JOURNAL
+        tmp = _temp(journal, "new")
+        _write_synced(tmp, json.dumps({
+            "written_by": "python -m trustlab refresh-287g",
+            "started": datetime.now().isoformat(timespec="seconds"),
+            "rule": "if this file exists the swap did not finish: restore each target from "
+                    "its backup (python -m trustlab refresh-287g or validate does it)",
+            "files": [{"target": t.name, "new": n.name, "backup": b.name if b else None}
+                      for t, n, b in entries]}, indent=1).encode("utf-8"))
+        os.replace(tmp, journal)
+        _fsync_dir(folder)
+        _step("journal", journal)
+    except (Exception, KeyboardInterrupt) as exc:  # the targets are untouched
+        for p in [folder / JOURNAL, _temp(folder / JOURNAL, "new"),
+                  *[q for _, new, backup in entries for q in (new, backup) if q]]:
+            if p.exists():
+                p.unlink()
+        if isinstance(exc, OSError):
+            raise RefreshError(f"could not write the new tables ({describe_os_error(exc)}). "
+                               "Nothing was changed: the old tables are as they were.",
+                               file=_shown_path(folder)) from exc
+        raise
+    try:
+        for target, new, _ in entries:
+            os.replace(new, target)
+            _step("replace", target)
+        _fsync_dir(folder)
+    except (Exception, KeyboardInterrupt) as exc:
+        try:
+            _rollback(folder, entries, journal)
+        except Exception as again:
+            raise RefreshError(
+                f"the swap failed ({exc}) and so did putting the old tables back ({again}). "
+                f"The journal {JOURNAL} is kept: run the command again (or python -m trustlab "
+                "validate) to restore the old tables.", file=_shown_path(folder)) from exc
+        if isinstance(exc, OSError):
+            raise RefreshError(f"could not replace the tables ({describe_os_error(exc)}). "
+                               "Nothing was changed: the old tables are back in place.",
+                               file=_shown_path(folder)) from exc
+        raise
+    journal.unlink()  # the commit point: from here on the new set stands
+    try:  # so what follows is best effort: the swap is done whatever fails now
+        _fsync_dir(folder)
+        _step("commit", journal)
+    except OSError:
+        pass
     finally:
-        for tmp in temps.values():
-            if tmp.exists():
-                tmp.unlink()
+        for _, _, backup in entries:
+            if backup is not None:
+                try:
+                    backup.unlink()
+                except OSError:
+                    pass  # a stale backup is harmless; the next run removes it
 
 
 # --------------------------------------------------------------------------------------
