@@ -148,8 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the tables even if they look implausible: more than "
                         f"{MAX_DROP_SHARE * 100:.0f}%% fewer agreements or more than "
                         f"{MAX_STATES_LOST} states fewer than the previous snapshot, a list "
-                        "dated after today, or a table that would be empty (the tables "
-                        "must still pass validation)")
+                        "dated after today (the tables must still pass validation; an "
+                        "empty table is never written)")
     p.set_defaults(func=_refresh_287g)
     return parser
 
@@ -163,10 +163,6 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (DataError, ExerciseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:  # unreadable file, folder where a file should be, disk full...
-        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
-              file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head`: stop quietly
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115

@@ -855,7 +855,8 @@ def _value(table: _Table, side: dict, idxs: list[int]) -> Any:
     return rows[-1].get(side["field"])
 
 
-def _describe(table: _Table, side: dict, idxs: list[int], key_cols: list[str]) -> str:
+def _describe(table: _Table, side: dict, idxs: list[int], key_cols: list[str],
+              key: tuple | None = None) -> str:
     """'datasets/x.csv row 3 (line 4; id=...) column 'c'' or an aggregate's description."""
     agg = side.get("aggregate")
     where = dict(side.get("where", {}))
@@ -863,9 +864,8 @@ def _describe(table: _Table, side: dict, idxs: list[int], key_cols: list[str]) -
         what = {"count": "the number of rows",
                 "sum": f"the sum of column '{side.get('field')}'",
                 "count_distinct": f"the number of distinct {side.get('fields')}"}[agg]
-        if idxs:
-            first = table.values[idxs[0]]
-            where.update({c: first.get(c) for c in key_cols})
+        if key is not None:
+            where.update(zip(key_cols, key, strict=True))
         cond = ", ".join(f"{k}={_fmt(v)}" for k, v in where.items())
         return f"{what} of {table.rel}" + (f" with {cond}" if cond else "")
     rec = table.records[idxs[-1]]
@@ -897,6 +897,13 @@ def _check_rule(rule: dict, tables: dict[str, _Table]) -> list[Problem]:
             raise _RuleError(f"unknown aggregate {side.get('aggregate')!r}; use one of "
                              f"{list(AGGREGATES)}")
     lgroups = _select(lt, left, list(match), "left")
+    if left.get("aggregate") and left.get("where"):
+        # A count or sum over the rows that pass "where" is 0, not missing, for a key whose
+        # rows all fail it (a list without any Task Force agreement still has a tally of 0),
+        # and a "where" that matches nothing then shows up as a wrong count.
+        unfiltered = {k: v for k, v in left.items() if k != "where"}
+        for key in _select(lt, unfiltered, list(match), "left"):
+            lgroups.setdefault(key, [])
     rgroups = _select(rt, right, list(match.values()), "right")
     reason = str(rule.get("reason", "")).rstrip(".")
     authority = rule.get("authority")
@@ -908,7 +915,7 @@ def _check_rule(rule: dict, tables: dict[str, _Table]) -> list[Problem]:
     for key, lidx in lgroups.items():
         ridx = rgroups.get(key, [])
         lkey, rkey = list(match), list(match.values())
-        ldesc = _describe(lt, left, lidx, lkey)
+        ldesc = _describe(lt, left, lidx, lkey, key)
         for t, side, idxs in ((lt, left, lidx), (rt, right, ridx)):
             if side.get("aggregate"):
                 continue
@@ -930,7 +937,7 @@ def _check_rule(rule: dict, tables: dict[str, _Table]) -> list[Problem]:
         else:
             lval, rval = _value(lt, left, lidx), _value(rt, right, ridx)
             if lval != rval:
-                rdesc = _describe(rt, right, ridx, rkey)
+                rdesc = _describe(rt, right, ridx, rkey, key)
                 if authority == rt.name:
                     fix = f"Correct {lt.rel} to {_fmt(rval)} ({rt.rel} is the reference copy)."
                 elif authority == lt.name:

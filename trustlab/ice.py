@@ -899,6 +899,13 @@ def plausibility_problems(wb: Workbook, texts: dict[str, str], previous: dict | 
             out.append(f"{c['states']} states against {states_before} in the previous "
                        f"snapshot: more than {MAX_STATES_LOST} states lost at once (partial "
                        "workbook?).")
+    return out
+
+
+def empty_tables(texts: dict[str, str]) -> list[str]:
+    """Tables that would be written with a header and no rows. The data package refuses
+    header-only tables (trustlab.data), so not even --force writes them."""
+    out = []
     for name, text in texts.items():
         if len(text.splitlines()) < 2:
             why = (" (no row has a usable SIGNED date: see the warnings above)"
@@ -997,6 +1004,14 @@ def refresh(path: str | Path, out: str | Path | None = None, as_of: date | None 
     texts = table_texts(wb, existing, source, snapshot_only, note)
     older = [r for r in existing if _snapshot_key(r) < key]
     previous = max(older, key=_snapshot_key) if older else None
+    empty = empty_tables(texts)
+    if empty:
+        raise RefreshError(
+            "refused, nothing was written:\n" + "\n".join(f"  - {d}" for d in empty)
+            + "\nAn empty table cannot be written, even with --force: the chapters would "
+              "have nothing to show and the data package refuses header-only tables. Check "
+              "the workbook against ICE's page (https://www.ice.gov/identify-and-arrest/287g)"
+              " and repair the cells the warnings name.", file=_shown_path(wb.path))
     doubts = plausibility_problems(wb, texts, previous, today or _today())
     if doubts and not force:
         raise RefreshError(
