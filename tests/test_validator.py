@@ -428,12 +428,25 @@ def test_rule_that_matches_nothing_or_is_malformed_is_reported(course):
     assert "no_such_table" in msg
 
 
+def test_a_count_rule_compares_zero_when_no_row_passes_its_where(course):
+    """A list with no agreement of one model has a tally of 0 to compare, and a misspelt
+    model in a rule shows up as a wrong count instead of passing unchecked."""
+    pkg = json.loads((course / "datapackage.json").read_text())
+    rule = next(r for r in pkg["trustlab:consistency"] if r["id"] == "list-task-force")
+    rule["left"]["where"] = {"model": "Task Force Modle"}
+    (course / "datapackage.json").write_text(json.dumps(pkg))
+    msg = "\n".join(map(str, data.check_consistency()))
+    assert "'list-task-force': the number of rows of datasets/agreements_287g.csv with " \
+           "model=Task Force Modle, as_of=2025-07-18 is 0" in msg, msg
+    assert "column 'task_force' is 415" in msg
+
+
 # ------------------------------------------------------------------------------------------
 # The package is valid for frictionless (the spec), not only for trustlab
 
 
 def _frictionless_errors(descriptor: Path) -> list:
-    frictionless = pytest.importorskip("frictionless")
+    import frictionless  # a test dependency (requirements.lock): never skipped
     report = frictionless.validate(str(descriptor))
     return report.flatten(["rowNumber", "fieldName", "type", "message"])
 
