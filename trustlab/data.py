@@ -498,12 +498,23 @@ class _Table:
 
 
 def _table_files(name: str) -> tuple[dict, Path, list[Path]]:
+    """A table's entry, its CSV, and every file its checks read: datapackage.json, the CSV,
+    references.bib and its schema file."""
     res = resource(name)
     csv_path = _resource_path(name, res)
     files = [data_dir() / "datapackage.json", csv_path, bib_path()]
     if isinstance(res.get("schema"), str):
         files.append(data_dir() / res["schema"])
     return res, csv_path, files
+
+
+def _note_table_read(name: str) -> list[Path]:
+    """Record (for the book's rebuilds) that the running code read table ``name``; return its
+    files. Its datapackage entry is recorded by resource(), so the whole file is not."""
+    _, _, files = _table_files(name)
+    for f in files[1:]:
+        reads.note("file", str(f))
+    return files
 
 
 def _table(name: str) -> _Table:
@@ -680,11 +691,7 @@ def load(name: str) -> pd.DataFrame:
         raise DataError(
             f"dataset '{name}' is not a table (it is {res.get('format', 'a file')}); use "
             f"trustlab.data.path('{name}') to get its file.", file="datasets/datapackage.json")
-    files = [_resource_path(name, res), bib_path()]
-    if isinstance(res["schema"], str):
-        files.append(data_dir() / res["schema"])
-    for f in files:
-        reads.note("file", str(f))
+    _note_table_read(name)
     table = _table(name)
     if table.problems:
         raise DataError(table.problems, file=table.rel)
@@ -976,9 +983,7 @@ def check_consistency(involving: str | None = None) -> list[Problem]:
         tables = {}
         for other in names_in:
             if other != involving:
-                res, csv_path, files = _table_files(other)
-                for f in files[1:]:
-                    reads.note("file", str(f))
+                _note_table_read(other)
             tables[other] = _table(other)
         failing = [t for t in tables.values() if t.problems]
         if failing:
