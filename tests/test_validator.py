@@ -399,6 +399,14 @@ def test_edited_fy1954_copy_fails_naming_both_rows(course, capsys):
     assert len(data.load("crime_panel")) > 0, "tables outside the rule still load"
 
 
+def test_load_sees_an_edit_of_the_other_table_of_a_rule(course):
+    """load() caches the rule check like the table; an edit of the partner table, made after
+    a successful load in the same session, must still be seen."""
+    assert len(data.load("removals_returns")) > 0
+    edit(course / "historic_estimates.csv", ",point,30264,30264,", ",point,30246,30264,")
+    assert "fy1954-removals-low" in load_error("removals_returns")
+
+
 def test_edited_snapshot_tally_fails(course, capsys):
     edit(course / "ice_snapshots.csv", "2025-06-17,pm,706,", "2025-06-17,pm,707,")
     code, out, _ = run_cli(capsys)

@@ -963,14 +963,30 @@ def check_consistency(involving: str | None = None) -> list[Problem]:
     """Check the package's ``trustlab:consistency`` rules (all, or those that involve the
     dataset ``involving``). A rule over a table that does not validate on its own is reported
     as not checked by :func:`validate_all` and skipped by :func:`load` (whose own check of that
-    table reports its problems)."""
+    table reports its problems).
+
+    The result is cached until a file of a table the rules read changes, as each table is:
+    :func:`load` runs this on every call."""
     where = "datasets/datapackage.json"
     raw_rules = _package().get(CONSISTENCY, [])
     if not isinstance(raw_rules, list):
         return [Problem(where, f"\"{CONSISTENCY}\" must be a list of rules.")]
     known = {r["name"] for r in _resources() if "schema" in r}
+    read = sorted({n for rule in raw_rules for n in _rule_tables(rule)
+                   if n in known and (involving is None or involving in _rule_tables(rule))})
+    stamps = [_stamp(data_dir() / "datapackage.json")]
+    for name in read:
+        files = _note_table_read(name) if name != involving else _table_files(name)[2]
+        stamps += [_stamp(f) for f in files]
+    return list(_consistency_cached(involving, tuple(stamps)))
+
+
+@lru_cache(maxsize=64)
+def _consistency_cached(involving: str | None, stamps: tuple) -> tuple[Problem, ...]:
+    where = "datasets/datapackage.json"
+    known = {r["name"] for r in _resources() if "schema" in r}
     out: list[Problem] = []
-    for n, rule in enumerate(raw_rules, start=1):
+    for n, rule in enumerate(_package().get(CONSISTENCY, []), start=1):
         names_in = _rule_tables(rule)
         if involving is not None and involving not in names_in:
             continue
@@ -980,11 +996,7 @@ def check_consistency(involving: str | None = None) -> list[Problem]:
                                f"datasets in left.resource and right.resource (got "
                                f"{names_in or 'none'}).", hint="Fix the rule."))
             continue
-        tables = {}
-        for other in names_in:
-            if other != involving:
-                _note_table_read(other)
-            tables[other] = _table(other)
+        tables = {other: _table(other) for other in names_in}
         failing = [t for t in tables.values() if t.problems]
         if failing:
             if involving is None:
@@ -997,6 +1009,6 @@ def check_consistency(involving: str | None = None) -> list[Problem]:
             out.append(Problem(where, f"consistency rule '{rid}' cannot be checked: {exc}.",
                                hint="Fix the rule (see CONTRIBUTING.md, 'Figures stored "
                                     "twice')."))
-    return out
+    return tuple(out)
 
 
