@@ -903,7 +903,8 @@ def test_validation_covers_the_whole_package(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(data, "validate_all", validate_all)
     assert main(["refresh-287g", str(path), "--out", str(out)]) == 2
-    assert "broken by the new tables" in capsys.readouterr().err
+    assert "timeline.csv: broken by the new tables" in capsys.readouterr().err, (
+        "the message names the file of each problem")
     assert tables_in(out) == old and only_tables_left(out)
 
 

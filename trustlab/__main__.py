@@ -25,8 +25,7 @@ def _validate(args: argparse.Namespace) -> int:
             bad += 1
             print(f"{name}: {len(problems)} problem(s)")
             for p in problems[:20]:
-                text = str(p)
-                print(f"  - {text}" if p.file in text else f"  - {p.file}: {text}")
+                print(f"  - {p.with_file()}")
             if len(problems) > 20:
                 print(f"  ... and {len(problems) - 20} more.")
         elif name == data.RULES_KEY:

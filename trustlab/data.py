@@ -80,6 +80,12 @@ class Problem:
         text = f"{loc}: {self.message}" if loc else self.message
         return f"{text} {self.hint}".rstrip()
 
+    def with_file(self) -> str:
+        """The problem with its file named first (unless the message names it already), for
+        lists that mix files."""
+        text = str(self)
+        return text if self.file in text else f"{self.file}: {text}"
+
 
 class DataError(ValueError):
     """A dataset could not be loaded. The message lists every problem found."""

@@ -864,8 +864,8 @@ def _validate_staged(texts: dict[str, str], course: Path) -> None:
             for name, text in texts.items():
                 (stage / data.resource(name)["path"]).write_text(text, encoding="utf-8")
             problems: list[Problem] = []
-            for name, found in data.validate_all().items():
-                problems += [Problem(f"{name}.csv", str(p)) for p in found]
+            for found in data.validate_all().values():
+                problems += [Problem(p.file, p.with_file()) for p in found]
         if problems:
             raise DataError(problems, file="the data package with the regenerated 287(g) "
                                            "tables in place")
