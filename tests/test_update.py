@@ -11,7 +11,6 @@ cannot match, so the copy drops the consistency rules that tie it to ice_snapsho
 from __future__ import annotations
 
 import csv
-import functools
 import http.server
 import json
 import os
@@ -174,7 +173,8 @@ def test_three_editions_in_a_row(course, ice_site, capsys):
     assert "| AR | 7 | 10 | +3 |" in text and "| ID | 6 | 7 | +1 |" in text
     assert "| UT | 7 | 8 | +1 |" in text and "| MN |" not in text
     assert "## Agreements added (5)" in text and "## Agreements removed (0)" in text
-    for line in ["| AR | Lafayette County Sheriff's Office | Warrant Service Officer | 2025-07-11 |",
+    for line in ["| AR | Lafayette County Sheriff's Office | Warrant Service Officer | "
+                 "2025-07-11 |",
                  "| AR | Miller County Sheriff's Office | Task Force Model | 2025-07-11 |",
                  "| AR | Texarkana Police Department | Task Force Model | 2025-07-11 |",
                  "| ID | Bonneville County Sheriff's Office | Warrant Service Officer | "
