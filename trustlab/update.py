@@ -116,6 +116,13 @@ def _what_to_do_offline() -> str:
             f"{DEFAULT_PAGE} and run: python -m trustlab refresh-287g FILE.xlsx")
 
 
+def _blocked(url: str) -> UpdateError:
+    return UpdateError(url, "cannot be downloaded: the course's network guard blocks it "
+                            "(TRUSTLAB_OFFLINE=1 is set for builds and tests).",
+                       "Run the update without it: make update-287g, or unset "
+                       "TRUSTLAB_OFFLINE (and remove tools/offline from PYTHONPATH).")
+
+
 def fetch(url: str, timeout: float = TIMEOUT) -> bytes:
     """The body of ``url``; an :class:`UpdateError` (one line, naming the URL and what to do)
     on any network or HTTP failure."""
@@ -123,18 +130,12 @@ def fetch(url: str, timeout: float = TIMEOUT) -> bytes:
 
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme not in {"http", "https", "file"}:
-        raise UpdateError(url, "is not an http(s) URL.",
+        raise UpdateError(url, "is not an http(s) or file URL.",
                           "Give the full address, e.g. " + DEFAULT_PAGE)
     req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 (scheme checked)
             body = resp.read(MAX_BYTES + 1)
-    except NetworkBlocked:
-        raise UpdateError(url, "cannot be downloaded: the course's network guard blocks it "
-                               "(TRUSTLAB_OFFLINE=1 is set for builds and tests).",
-                          "Run the update without it: make update-287g, or unset "
-                          "TRUSTLAB_OFFLINE (and remove tools/offline from PYTHONPATH)."
-                          ) from None
     except urllib.error.HTTPError as exc:
         raise UpdateError(url, f"answered HTTP {exc.code} {exc.reason}.",
                           "Open the address in a browser: if ICE moved the page or the "
@@ -143,10 +144,7 @@ def fetch(url: str, timeout: float = TIMEOUT) -> bytes:
     except urllib.error.URLError as exc:
         reason = exc.reason
         if isinstance(reason, NetworkBlocked):
-            raise UpdateError(url, "cannot be downloaded: the course's network guard blocks "
-                                   "it (TRUSTLAB_OFFLINE=1 is set for builds and tests).",
-                              "Run the update without it: make update-287g, or unset "
-                              "TRUSTLAB_OFFLINE.") from None
+            raise _blocked(url) from None
         host = urllib.parse.urlsplit(url).hostname or url
         if isinstance(reason, socket.gaierror):
             what = f"the name {host} cannot be resolved (offline, or no DNS?)"
@@ -160,6 +158,8 @@ def fetch(url: str, timeout: float = TIMEOUT) -> bytes:
     except TimeoutError:
         raise UpdateError(url, f"cannot be downloaded: no answer within {timeout:.0f} s.",
                           _what_to_do_offline()) from None
+    except NetworkBlocked:  # (urllib wraps it in URLError; this is in case it does not)
+        raise _blocked(url) from None
     except OSError as exc:  # connection reset half-way and the like
         raise UpdateError(url, f"cannot be downloaded: {exc.strerror or exc}.",
                           _what_to_do_offline()) from None
