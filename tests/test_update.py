@@ -363,3 +363,28 @@ def test_workflow_and_docs():
     for code in ("`0`", "`2`", "`3`", "`4`"):
         assert code in readme
     assert "update-287g" in (ROOT / "Makefile").read_text()
+
+
+def test_rebuild_and_test_steps_run_offline_and_their_failure_is_exit_4(course, ice_site,
+                                                                        capsys, monkeypatch):
+    calls = []
+
+    def fake_run(cmd, cwd, env):
+        calls.append((cmd, cwd, env))
+        return subprocess.CompletedProcess(cmd, 1 if "pytest" in cmd else 0)
+
+    monkeypatch.setattr(update.subprocess, "run", fake_run)
+    ice_site.publish(JUL11AM)
+    code, out, err = run(capsys, "--page-url", ice_site.page, "--rebuild", "--test")
+    assert code == update.EXIT_CHECKS_FAILED == 4
+    assert "the tables were updated, but these steps failed: run the data tests (exit 1)" in err
+    assert len(rows(course, "agreements_287g")) == 59, "the update itself stands"
+    assert [cmd[1] for cmd, _, _ in calls] == ["tools/execute_notebooks.py", "build", "-m"]
+    assert calls[2][0][-len(update.DATA_TESTS):] == update.DATA_TESTS
+    for _, cwd, env in calls:
+        assert cwd == ROOT and env["TRUSTLAB_OFFLINE"] == "1"
+        assert str(ROOT / "tools" / "offline") in env["PYTHONPATH"].split(os.pathsep)
+    # nothing to do: no rebuild, no tests
+    calls.clear()
+    assert run(capsys, "--page-url", ice_site.page, "--rebuild", "--test")[0] == 3
+    assert calls == []
