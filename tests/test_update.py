@@ -388,3 +388,38 @@ def test_rebuild_and_test_steps_run_offline_and_their_failure_is_exit_4(course, 
     calls.clear()
     assert run(capsys, "--page-url", ice_site.page, "--rebuild", "--test")[0] == 3
     assert calls == []
+
+
+def test_summary_that_cannot_be_written_is_exit_4_not_nothing_changed(course, ice_site,
+                                                                       capsys):
+    (course / "updates").write_text("a file where the folder should be\n")
+    ice_site.publish(JUL11AM)
+    code, out, err = run(capsys, "--page-url", ice_site.page)
+    assert code == 4 and "Traceback" not in err
+    assert "the tables were updated, but these steps failed: write the summary" in err
+    assert len(rows(course, "agreements_287g")) == 59
+
+
+class Killed(BaseException):
+    """The process dies here."""
+
+
+def test_an_interrupted_refresh_is_rolled_back_before_comparing(course, ice_site, capsys):
+    before = files(course)
+    texts = {n: (course / f"{n}.csv").read_text() + "half-written\n" for n in ice.TABLES}
+
+    def hook(step, path):
+        if step == "replace" and path.name == "agreements_by_state.csv":
+            raise Killed
+
+    ice._STEP_HOOK = hook
+    try:
+        with pytest.raises(Killed):
+            ice._swap({course / f"{n}.csv": t for n, t in texts.items()})
+    finally:
+        ice._STEP_HOOK = None
+    assert (course / ice.JOURNAL).exists() and files(course) != before
+    ice_site.publish(JUL11AM)
+    code, out, err = run(capsys, "--page-url", ice_site.page)
+    assert code == 0 and "restored the previous" in err
+    assert "| agreements | 60 | 59 | -1 |" in summary(course, "2025-07-11-am.md")

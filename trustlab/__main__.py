@@ -112,10 +112,12 @@ def _update_287g(args: argparse.Namespace) -> int:
     print(result.summary)
     if args.dry_run:
         return EXIT_CHANGED
-    print(f"Summary written to {result.summary_path}")
-    failed = checks(Path(__file__).resolve().parent.parent, args.rebuild, args.test,
-                    say=lambda line: print(line, file=sys.stderr)) \
-        if (args.rebuild or args.test) else []
+    failed = list(result.failed)
+    if not failed:
+        print(f"Summary written to {result.summary_path}")
+    if args.rebuild or args.test:
+        failed += checks(Path(__file__).resolve().parent.parent, args.rebuild, args.test,
+                         say=lambda line: print(line, file=sys.stderr))
     if failed:
         print(f"error: the tables were updated, but these steps failed: {'; '.join(failed)}. "
               "See their output above.", file=sys.stderr)
@@ -195,7 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
                "  3  ICE's list is unchanged: nothing was written\n"
                "  2  refused or failed (download, damaged or implausible workbook, "
                "validation): nothing was changed\n"
-               "  4  the tables were updated, but --rebuild or --test failed\n"
+               "  4  the tables were updated, but writing the summary, --rebuild or "
+               "--test failed\n"
                "  1  a bug in trustlab\n\n"
                "The download must reach ICE's site: do not run it with TRUSTLAB_OFFLINE=1 "
                "(make update-287g does not).")

@@ -18,7 +18,7 @@ One run, meant for a weekly schedule (``.github/workflows/refresh-287g.yml``) or
 
 Exit codes: :data:`EXIT_CHANGED` (0), :data:`EXIT_UNCHANGED` (3), 2 when anything is refused
 or fails before the tables are replaced (nothing changed), :data:`EXIT_CHECKS_FAILED` (4)
-when the tables were updated but the rebuild or the tests failed, 1 for a bug.
+when the tables were updated but the summary, the rebuild or the tests failed, 1 for a bug.
 
 Network errors, HTTP errors and the offline guard (``TRUSTLAB_OFFLINE=1``, see
 :mod:`trustlab.offline`) give one line naming the URL and what to do, never a traceback.
@@ -360,6 +360,7 @@ class UpdateResult:
     summary_path: Path | None = None
     workbook: Path | None = None
     url: str = ""
+    failed: list[str] = field(default_factory=list)  # steps that failed after the swap
 
 
 def _read_rows(path: Path) -> list[dict]:
@@ -384,6 +385,8 @@ def update(out: str | Path | None = None, page_url: str | None = None, url: str 
 
     today = today or ice._today()
     folder = Path(out) if out else data.data_dir()
+    if folder.is_dir():  # an interrupted refresh-287g: restore the old set before comparing
+        ice.recover(folder, say)
     with tempfile.TemporaryDirectory(prefix="trustlab-update-287g-") as tmp:
         path, got_url, page = download(Path(tmp), page_url=page_url, url=url)
         if keep:
@@ -417,18 +420,18 @@ def update(out: str | Path | None = None, page_url: str | None = None, url: str 
         text = summary_markdown(changes, wb, previous, got_url, page, digest, today, shown)
         if dry_run:
             return UpdateResult(True, f"{result.summary}\nDry run: nothing was written.",
-                                text, None, path, got_url)
+                                text, None, Path(keep) / path.name if keep else None,
+                                got_url)
+        failed: list[str] = []
         try:
             summary_file.parent.mkdir(parents=True, exist_ok=True)
             summary_file.write_text(text, encoding="utf-8")
             if summary_copy:
                 Path(summary_copy).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise DataError(f"the tables were updated, but the summary could not be written "
-                            f"({ice.describe_os_error(exc)}).", file=str(summary_file)
-                            ) from None
+        except OSError as exc:  # the tables stand: say so (exit 4), do not claim otherwise
+            failed.append(f"write the summary ({ice.describe_os_error(exc)})")
         return UpdateResult(True, result.summary, text, summary_file,
-                            Path(keep) / path.name if keep else None, got_url)
+                            Path(keep) / path.name if keep else None, got_url, failed)
 
 
 def _unchanged(label: str, had: str, name: str, url: str) -> UpdateResult:
