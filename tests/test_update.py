@@ -229,6 +229,15 @@ def test_unchanged_edition_writes_nothing(course, ice_site, capsys, tmp_path):
     code, out, _ = run(capsys, "--page-url", ice_site.page)
     assert code == 3 and "same agreements as the course's list of 11 July 2025" in out
     assert files(course) == before
+    # ICE's page going back to an older list: not an update either
+    ice_site.publish(JUL9PM)
+    code, out, _ = run(capsys, "--page-url", ice_site.page)
+    assert code == 3 and out.startswith("Not newer: ICE's page links its list of 9 July 2025 "
+                                        "(pm)")
+    # (12 July, the identical copy above, was not recorded: unchanged writes nothing)
+    assert "older than the newest list the course has, 12 July 2025 (am)" not in out
+    assert "older than the newest list the course has, 11 July 2025 (am)" in out
+    assert files(course) == before
 
 
 # ------------------------------------------------------------------------------------------
@@ -355,7 +364,15 @@ def test_fixture_editions_are_small_and_documented():
 
 
 def test_workflow_and_docs():
+    import yaml
+
     flow = (ROOT / ".github" / "workflows" / "refresh-287g.yml").read_text()
+    parsed = yaml.safe_load(flow)
+    assert set(parsed[True]) == {"schedule", "workflow_dispatch"}  # YAML 1.1 reads "on" as True
+    steps = parsed["jobs"]["update"]["steps"]
+    pr = next(s for s in steps if "create-pull-request" in s.get("uses", ""))
+    assert pr["if"] == "steps.update.outputs.changed == 'true'"
+    assert "-eq 3" in flow and "changed=false" in flow, "exit 3 opens nothing"
     assert "cron:" in flow and "workflow_dispatch" in flow and "update-287g" in flow
     assert "create-pull-request" in flow and "TRUSTLAB_OFFLINE" not in flow
     readme = (ROOT / "README.md").read_text()

@@ -194,7 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "added, removed or changed.",
         epilog="exit status:\n"
                "  0  the tables were updated (or would be, with --dry-run)\n"
-               "  3  ICE's list is unchanged: nothing was written\n"
+               "  3  ICE's list is unchanged (or older than the course's): nothing was "
+               "written\n"
                "  2  refused or failed (download, damaged or implausible workbook, "
                "validation): nothing was changed\n"
                "  4  the tables were updated, but writing the summary, --rebuild or "

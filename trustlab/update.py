@@ -370,6 +370,11 @@ def _read_rows(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
+def _newest_snapshot(folder: Path) -> dict | None:
+    snaps = [r for r in _read_rows(folder / "ice_snapshots.csv") if r.get("as_of")]
+    return max(snaps, key=ice._snapshot_key) if snaps else None
+
+
 def _previous_snapshot(folder: Path, as_of: str) -> dict | None:
     rows = [r for r in _read_rows(folder / "ice_snapshots.csv") if r.get("as_of") == as_of]
     return max(rows, key=ice._snapshot_key) if rows else None
@@ -405,6 +410,16 @@ def update(out: str | Path | None = None, page_url: str | None = None, url: str 
         if not changes.changed:
             had = before[0]["as_of"] if before else "?"
             return _unchanged(label, had, path.name, got_url)
+        newest = _newest_snapshot(folder)
+        key = (wb.as_of.isoformat(), ice._EDITION_ORDER[wb.edition])
+        if newest is not None and key < ice._snapshot_key(newest):
+            return UpdateResult(False, f"Not newer: ICE's page links its list of {label} "
+                                       f"({path.name}, {got_url}), older than the newest "
+                                       "list the course has, "
+                                       f"{_edition(newest['as_of'], newest.get('edition', ''))}"
+                                       ". Nothing was written. (To record an older list, "
+                                       "download it and run refresh-287g --snapshot-only.)",
+                                url=got_url)
         previous = _previous_snapshot(folder, before[0]["as_of"]) if before else None
         if previous is None and before:
             previous = _previous_snapshot(data.data_dir(), before[0]["as_of"])
