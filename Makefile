@@ -5,6 +5,7 @@
 #   make lab     JupyterLab on this machine, for the data labs and exercises
 #   make bench   measure build, execution, page weight (writes benchmarks/results/)
 #   make notebooks  re-execute the data labs in place (after changing trustlab/ or datasets/)
+#   make update-287g  maintainers: download ICE's newest 287(g) list, refresh the tables if it changed
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -15,10 +16,10 @@ PORT ?= 8000
 OFFLINE := TRUSTLAB_OFFLINE=1 PYTHONPATH=$(CURDIR)/tools/offline
 BOOK_FLAGS := -W -n --keep-going
 
-.PHONY: book test lint serve lab bench lock clean venv exercises notebooks help
+.PHONY: book test lint serve lab bench lock clean venv exercises notebooks help update-287g
 
 help:
-	@sed -n '2,8p' Makefile
+	@sed -n '2,9p' Makefile
 
 venv: $(BIN)/.installed
 
@@ -54,6 +55,14 @@ notebooks: venv
 
 exercises: venv
 	$(BIN)/python -m trustlab exercises
+
+# Needs the network: runs WITHOUT the offline guard (its --rebuild and --test steps turn it
+# back on). Exit status 3 (ICE's list unchanged, nothing written) counts as success here.
+# Extra options: make update-287g UPDATE_FLAGS="--dry-run" (or --rebuild --test, --url URL).
+UPDATE_FLAGS ?=
+update-287g: venv
+	@$(BIN)/python -m trustlab update-287g $(UPDATE_FLAGS); rc=$$?; \
+	  if [ $$rc -eq 3 ]; then exit 0; else exit $$rc; fi
 
 bench: venv
 	$(OFFLINE) $(BIN)/python benchmarks/run.py

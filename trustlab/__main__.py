@@ -97,6 +97,34 @@ def _refresh_287g(args: argparse.Namespace) -> int:
     return 0
 
 
+def _update_287g(args: argparse.Namespace) -> int:
+    from .update import EXIT_CHANGED, EXIT_CHECKS_FAILED, EXIT_UNCHANGED, checks, update
+
+    result = update(out=args.out, page_url=args.page_url, url=args.url, keep=args.keep,
+                    force=args.force, dry_run=args.dry_run, note=args.note,
+                    summary_copy=args.summary_copy,
+                    say=lambda line: print(line, file=sys.stderr))
+    if not result.changed:
+        print(result.message)
+        return EXIT_UNCHANGED
+    print(result.message)
+    print()
+    print(result.summary)
+    if args.dry_run:
+        return EXIT_CHANGED
+    failed = list(result.failed)
+    if not failed:
+        print(f"Summary written to {result.summary_path}")
+    if args.rebuild or args.test:
+        failed += checks(Path(__file__).resolve().parent.parent, args.rebuild, args.test,
+                         say=lambda line: print(line, file=sys.stderr))
+    if failed:
+        print(f"error: the tables were updated, but these steps failed: {'; '.join(failed)}. "
+              "See their output above.", file=sys.stderr)
+        return EXIT_CHECKS_FAILED
+    return EXIT_CHANGED
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m trustlab", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -150,6 +178,56 @@ def build_parser() -> argparse.ArgumentParser:
                         "dated after today (the tables must still pass validation; an "
                         "empty table is never written)")
     p.set_defaults(func=_refresh_287g)
+
+    from .update import DEFAULT_PAGE, PAGE_ENV, URL_ENV
+
+    p = sub.add_parser(
+        "update-287g",
+        help="download ICE's newest 287(g) workbook, refresh the tables if it changed, and "
+             "write a dated summary of what changed",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Fetch ICE's 287(g) page, download the newest participating-agencies "
+                    "workbook it links, and compare it with the course's list. If ICE's "
+                    "list holds other agreements, run refresh-287g on it (all or nothing, "
+                    "with its plausibility guards) and write datasets/updates/<date>-<am|pm>"
+                    ".md: counts by model and by state before and after, and the agreements "
+                    "added, removed or changed.",
+        epilog="exit status:\n"
+               "  0  the tables were updated (or would be, with --dry-run)\n"
+               "  3  ICE's list is unchanged (or older than the course's): nothing was "
+               "written\n"
+               "  2  refused or failed (download, damaged or implausible workbook, "
+               "validation): nothing was changed\n"
+               "  4  the tables were updated, but writing the summary, --rebuild or "
+               "--test failed\n"
+               "  1  a bug in trustlab\n\n"
+               "The download must reach ICE's site: do not run it with TRUSTLAB_OFFLINE=1 "
+               "(make update-287g does not).")
+    p.add_argument("--page-url", default=None, metavar="URL",
+                   help=f"the page that links the workbook (default: ${PAGE_ENV}, else "
+                        f"{DEFAULT_PAGE})")
+    p.add_argument("--url", default=None, metavar="URL",
+                   help=f"download this workbook instead of looking on the page (default: "
+                        f"${URL_ENV})")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="folder of the tables (default: the course's datasets/)")
+    p.add_argument("--keep", default=None, metavar="DIR",
+                   help="also save the downloaded workbook in DIR (e.g. to archive it)")
+    p.add_argument("--note", default=None, metavar="TEXT",
+                   help="notes for the workbook's row of ice_snapshots.csv (default: where "
+                        "and when it was downloaded)")
+    p.add_argument("--summary-copy", default=None, metavar="FILE",
+                   help="also write the summary to FILE (e.g. a pull request's body)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="download, compare, validate and print the summary; write nothing")
+    p.add_argument("--force", action="store_true",
+                   help="override refresh-287g's plausibility guards (see refresh-287g -h)")
+    p.add_argument("--rebuild", action="store_true",
+                   help="after an update, re-execute the data labs and rebuild the book")
+    p.add_argument("--test", action="store_true",
+                   help="after an update, run the data tests (tests/test_data.py, "
+                        "test_ice.py, test_validator.py, test_update.py)")
+    p.set_defaults(func=_update_287g)
     return parser
 
 
