@@ -186,9 +186,9 @@ def test_reported_rows_after_the_last_snapshot_say_what_they_count():
     last_snap = t.loc[t["kind"] == "snapshot", "date"].max()
     later = t[(t["kind"] == "reported") & (t["date"] > last_snap)]
     assert not later.empty
+    words = {"agreements": "agreement", "agencies": "agenc", "states": "states"}
     for _, row in later.iterrows():
-        unit_word = {"agreements": "agreement", "agencies": "agenc", "states": "states"}[row["unit"]]
-        assert unit_word in row["notes"].lower(), row["notes"]
+        assert words[row["unit"]] in row["notes"].lower(), row["notes"]
 
 
 def test_maps_state_their_data_dates():
