@@ -150,3 +150,61 @@ def test_snapshot_explorer_shows_the_change_between_two_editions():
     assert f"<td>{change}</td>" in result.value
     first.value = last.value
     assert "<p>0 days between the two editions.</p>" in result.value
+
+
+# ------------------------------------------------------------------------------------------
+# 2026 edition: dated counts carry their qualifier, and charts state their data date
+
+
+def test_timeline_title_is_built_from_the_data_and_names_its_data_date():
+    t = data.load("agreements_over_time")
+    spec = charts.agreements_timeline().to_dict()
+    last = t.sort_values("date").iloc[-1]
+    title = spec["title"]["text"]
+    assert f"{t['date'].min().year}–{last['date'].year}" in title
+    assert "data to" in title and str(last["date"].year) in title
+    assert "2002–2025" not in title
+
+
+def test_lower_bounds_and_approximations_are_shown_as_stated():
+    t = data.load("agreements_over_time")
+    assert set(t["qualifier"]) <= {"exact", "approximate", "lower bound"}
+    figures = json.dumps(charts.agreements_timeline().to_dict())
+    for _, row in t[t["qualifier"] == "lower bound"].iterrows():
+        if row["unit"] != "states":
+            assert f"more than {int(row['count']):,}" in figures
+    for _, row in t[t["qualifier"] == "approximate"].iterrows():
+        if row["unit"] != "states":
+            assert f"about {int(row['count']):,}" in figures
+    latest = t[(t["unit"] == "agreements") & (t["model"] == "all")].sort_values("date").iloc[-1]
+    if latest["qualifier"] == "lower bound":
+        assert "more than" in charts.agreements_timeline().to_dict()["description"]
+
+
+def test_reported_rows_after_the_last_snapshot_say_what_they_count():
+    t = data.load("agreements_over_time")
+    last_snap = t.loc[t["kind"] == "snapshot", "date"].max()
+    later = t[(t["kind"] == "reported") & (t["date"] > last_snap)]
+    assert not later.empty
+    words = {"agreements": "agreement", "agencies": "agenc", "states": "states"}
+    for _, row in later.iterrows():
+        assert words[row["unit"]] in row["notes"].lower(), row["notes"]
+
+
+def test_maps_state_their_data_dates():
+    by_state = data.load("agreements_by_state")
+    spec = charts.agreements_map().to_dict()
+    as_of = f"{by_state['as_of'].max():%d %B %Y}"
+    assert as_of in spec["title"]["text"] and any(as_of in s for s in spec["title"]["subtitle"])
+    laws = data.load("state_laws")
+    newest = laws.sort_values("effective").iloc[-1]
+    title = charts.state_laws_map().to_dict()["title"]["text"]
+    assert str(newest["effective"].year) in title
+
+
+def test_state_law_statuses_follow_what_was_read():
+    laws = data.load("state_laws").set_index("state")
+    assert laws.loc["GA", "status"] == "require"  # HB 1105 (2024) predates Texas SB 8
+    assert laws.loc["GA", "effective"] < laws.loc["TX", "effective"]
+    assert laws.loc["ME", "status"] == "restrict"  # LD 1971 restricts; no 287(g) ban read
+    assert laws.loc["NM", "status"] == "ban" and laws.loc["MD", "status"] == "ban"

@@ -513,14 +513,22 @@ def agreements_timeline(df: pd.DataFrame | None = None, events: pd.DataFrame | N
     df = data.load("agreements_over_time") if df is None else df
     events = data.load("events_287g") if events is None else events
     wapo = data.load("wapo_287g_sheriffs") if wapo is None else wapo
+    qual = df["qualifier"] if "qualifier" in df.columns else pd.Series("exact", index=df.index)
+    df = df.assign(qualifier=qual.fillna("exact"))
     d = df.loc[df["unit"] != "states",
-               ["date", "count", "unit", "model", "kind", "as_of", "source"]].copy()
+               ["date", "date_precision", "count", "qualifier", "unit", "model", "kind", "as_of",
+                "source"]].copy()
+    d["figure"] = [_stated(int(c), q) for c, q in zip(d["count"], d["qualifier"], strict=True)]
+    d["when"] = [_when(ts, p) for ts, p in zip(d["date"], d["date_precision"], strict=True)]
+    d = d.drop(columns=["date_precision"])
     d["series"] = d["kind"].map({"snapshot": "ICE list (counted)",
                                  "reported": "Reported figure"}) + " · " + d["unit"]
     w = pd.DataFrame({"date": pd.to_datetime(wapo["year"].astype(str) + "-07-01"),
                       "count": wapo["agencies_flagged"].astype(int), "unit": "agencies",
                       "model": "all", "kind": "curated", "as_of": pd.Timestamp("2021-11-01"),
-                      "source": wapo["source"],
+                      "source": wapo["source"], "qualifier": "exact",
+                      "figure": wapo["agencies_flagged"].astype(int).map("{:,}".format),
+                      "when": wapo["year"].astype(str),
                       "series": "Washington Post list · sheriffs' offices"})
     d = pd.concat([d, w], ignore_index=True)
     d["count"] = d["count"].astype(int)
@@ -550,8 +558,8 @@ def agreements_timeline(df: pd.DataFrame | None = None, events: pd.DataFrame | N
                       scale=alt.Scale(domain=series_order,
                                       range=[PALETTE[3], PALETTE[0], PALETTE[1], PALETTE[4],
                                              PALETTE[7]]))
-    tooltip = [alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
-               alt.Tooltip("count:Q", title="Count", format=","),
+    tooltip = [alt.Tooltip("when:N", title="Date"),
+               alt.Tooltip("figure:N", title="Figure as stated"),
                alt.Tooltip("unit:N", title="Counts"), alt.Tooltip("model:N", title="Model"),
                alt.Tooltip("series:N", title="Kind"), alt.Tooltip("source:N", title="Source key")]
     lines = base.transform_filter("datum.kind != 'reported'").mark_line(
@@ -572,27 +580,44 @@ def agreements_timeline(df: pd.DataFrame | None = None, events: pd.DataFrame | N
     latest = df[(df["model"] == "all") & (df["unit"] == "agreements")].sort_values(
         "date").iloc[-1]
     first = df.sort_values("date").iloc[0]
+    last = df.sort_values("date").iloc[-1]
+    data_to = _when(last["date"], last["date_precision"])
+    latest_fig = _stated(int(latest["count"]), latest["qualifier"])
     snap = df[(df["kind"] == "snapshot") & (df["model"] == "all")
               & (df["unit"] == "agreements")].sort_values("date")
     pre_max = int(df.loc[df["date"] < "2025-01-01", "count"].max())
     return wrap_subtitle(finish(
         chart,
-        title="287(g) participation, 2002–2025: reported figures and ICE lists",
-        subtitle="Pick a model; tick the box to show policy changes; drag or scroll to zoom.",
+        title=(f"287(g) participation, {first['date'].year}–{last['date'].year}: reported "
+               f"figures and ICE lists (data to {data_to})"),
+        subtitle=(f"ICE-list counts stop at {snap.iloc[-1]['date']:%d %B %Y}; later points are "
+                  "reported figures. Pick a model; tick the box to show policy changes; drag or "
+                  "scroll to zoom."),
         description=(
             f"Scatter-and-line chart of dated counts of 287(g) agreements or participating "
             f"agencies from {first['date']:%B %Y} ({int(first['count'])}) to "
-            f"{latest['date']:%B %Y} ({int(latest['count']):,} agreements). Figures reported by "
+            f"{_when(latest['date'], latest['date_precision'])} ({latest_fig} agreements); "
+            f"the latest figure of any kind dates from {data_to}. Figures reported by "
             f"GAO, CRS, DHS and the press before 2025 stay at or below {pre_max}; counts "
             f"from ICE's own lists rise from {int(snap.iloc[0]['count']):,} agreements on "
             f"{snap.iloc[0]['date']:%d %B %Y} to {int(snap.iloc[-1]['count']):,} on "
-            f"{snap.iloc[-1]['date']:%d %B %Y}. A grey series shows The Washington Post's count "
+            f"{snap.iloc[-1]['date']:%d %B %Y}; later points are figures reported by DHS, the "
+            "press and trackers, some counting agencies rather than agreements and some stated "
+            "as approximate or as lower bounds (the tooltip gives each figure as stated). "
+            "A grey series shows The Washington Post's count "
             "of sheriffs' "
             "offices by year, 2005–2019. Dashed vertical lines mark policy changes such as the "
             "2009 standard agreement, the 2012 end of task-force agreements, the 2019 warrant "
-            "service model and the January 2025 executive order. A menu shows one model's "
-            "counts (only ICE-list counts are broken down by model)."),
+            "service model, the January 2025 executive order and state laws of 2024–2026. A "
+            "menu shows one model's counts (ICE-list counts, and a few reported figures of "
+            "2026 that count agencies, are broken down by model)."),
         datasets=["agreements_over_time", "wapo_287g_sheriffs", "events_287g"]), CH2_WIDTH)
+
+
+def _stated(count: int, qualifier: str) -> str:
+    """A count as its source states it: '1,202', 'about 900', 'more than 1,500'."""
+    prefix = {"approximate": "about ", "lower bound": "more than "}.get(qualifier, "")
+    return f"{prefix}{count:,}"
 
 
 def _wide_state_counts(by_state: pd.DataFrame) -> pd.DataFrame:
@@ -683,7 +708,9 @@ def agreements_map(by_state: pd.DataFrame | None = None,
     return wrap_subtitle(finish(
         chart,
         title=f"287(g) agreements by state, ICE list of {as_of:%d %B %Y}",
-        subtitle="Pick a model; click a state to show its agencies below (double-click to clear).",
+        subtitle=(f"Data: ICE's workbook of {as_of:%d %B %Y}, the latest the course could read "
+                  "(later editions were not available offline). Pick a model; click a state to "
+                  "show its agencies below (double-click to clear)."),
         description=(
             f"Map of the United States shaded by the number of 287(g) agreements in each "
             f"state on ICE's list of {as_of:%d %B %Y}: {tot:,} agreements in {nstates} states "
@@ -731,13 +758,16 @@ def state_laws_map(laws: pd.DataFrame | None = None) -> alt.Chart:
              .project(type="albersUsa")
              .properties(width=CH2_WIDTH, height=350))
     n = laws["status"].value_counts()
+    newest = laws.sort_values("effective").iloc[-1]
+    latest_law = _when(newest["effective"], newest["date_precision"])
     req = ", ".join(m.loc[m["status"] == "require", "name"])
     ban = ", ".join(m.loc[m["status"] == "ban", "name"])
     res = ", ".join(m.loc[m["status"] == "restrict", "name"])
     return wrap_subtitle(finish(
         chart,
-        title="State rules on 287(g) agreements",
-        subtitle="Click a legend entry to highlight one kind of rule; hover a state for its law.",
+        title=f"State rules on 287(g) agreements (laws effective to {latest_law})",
+        subtitle=("Click a legend entry to highlight one kind of rule; hover a state for its law. "
+                  "Dates are effective dates or compliance deadlines."),
         description=(
             f"Map of the United States colouring each state by its statewide rule on 287(g) "
             f"in the course's table. {int(n.get('require', 0))} states require agreements "

@@ -88,7 +88,11 @@ def q6(ck):
     ck.require("IL" not in v and "CT" not in v,
                "Illinois and Connecticut restrict cooperation but the table does not list them as "
                "bans: keep only status == 'ban'.")
-    ck.equal(v, "14c2b6b85fb03ff7", message="That is not the list of states with status 'ban'.")
+    ck.require("ME" not in v,
+               "Maine's law (LD 1971) limits cooperation with immigration enforcement, but no "
+               "clause banning 287(g) agreements was found, so the table lists it as 'restrict'. "
+               "Keep only status == 'ban'.")
+    ck.equal(v, "370f5df3721161a2", message="That is not the list of states with status 'ban'.")
 
 
 @question("q7", points=1, expected="one letter: the model used in field policing",
@@ -101,3 +105,24 @@ def q7(ck):
           hint="Compare your answers to q1 and q2.")
 def q8(ck):
     ck.choice(ck.var("q8_answer"), "d05faa460a5b4fbb")
+
+
+@question("q10", points=1,
+          expected="the count (a whole number) and the qualifier (a string) of the latest row "
+                   "counting agreements for all models",
+          hint="Filter unit == 'agreements' and model == 'all', sort by 'date', take .iloc[-1], "
+               "then read its 'count' and 'qualifier'.")
+def q10(ck):
+    n = ck.var("latest_count")
+    q = ck.var("latest_qualifier")
+    ck.is_type(n, int, "a whole number (an int)")
+    ck.is_type(q, str, "a string such as 'exact'")
+    ck.require(n != 1001, "1,001 is the September 2025 count from DHS; the table has later "
+                          "reported counts. Sort by 'date' and take the last row.")
+    ck.require(n != 1168, "1,168 (January 2026) counts agencies with trained officers, not "
+                          "agreements: keep only rows with unit == 'agreements'.")
+    ck.equal(n, "4a9468b1326f9433", message=f"{n} is not the count of the latest row that "
+             "counts agreements for all models.")
+    ck.equal(q, "007e8d4cf2822e50", message=f"'{q}' is not that row's qualifier. The source "
+             "said 'over 1,500': the true number is higher, so the figure is a lower bound, "
+             "and a fair sentence says 'more than 1,500 agreements'.")
