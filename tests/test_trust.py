@@ -110,4 +110,11 @@ def test_facts_the_chapter_relies_on():
     p = data.load("police_reported_changes_2017").set_index("id")
     assert (p["window_end"] >= p["window_start"]).all()
     assert p.loc["houston-rape-hispanic", "pct_change"] == -42.8
+    # 2026 review: the chief's own figure (CW39, 5 April 2017), not the lower bound "more than 8%"
+    assert p.loc["houston-rape-nonhispanic", "pct_change"] == 8.2
+    assert "cw392017hpd" in p.loc["houston-rape-nonhispanic", "source"]
+    # Los Angeles domestic-violence counts (2026 review): the announced -10% must match them
+    dv = p.loc["la-dv-hispanic"]
+    assert (dv["count_before"], dv["count_after"]) == (1120, 1002)
+    assert abs(100 * (dv["count_after"] / dv["count_before"] - 1) - dv["pct_change"]) < 1
 

@@ -406,6 +406,25 @@ def _expand_datasheets(app: Sphinx, docname: str, source: list[str]) -> None:
     source[0] = source[0].replace(DATASHEETS_MARKER, datasheets_markdown())
 
 
+REVIEW_MARKER = "<!-- trustlab:review -->"
+
+
+def _expand_review(app: Sphinx, docname: str, source: list[str]) -> None:
+    if REVIEW_MARKER not in source[0]:
+        return
+    from . import data, review
+
+    for f in review.review_dir().glob("*.csv"):
+        app.env.note_dependency(str(f))
+    app.env.note_dependency(str(data.bib_path()))
+    try:
+        text = review.review_markdown()
+    except review.ReviewError as e:
+        LOG.warning(f"trustlab: the review table is malformed: {e}", location=docname)
+        text = f":::{{error}}\nThe review table is malformed: {e}\n:::"
+    source[0] = source[0].replace(REVIEW_MARKER, text)
+
+
 def datasheets_markdown() -> str:
     """MyST text with one datasheet section per dataset in the data package."""
     from . import data
@@ -521,4 +540,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.connect("source-read", _expand_datasheets)
+    app.connect("source-read", _expand_review)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

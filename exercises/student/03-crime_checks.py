@@ -115,3 +115,26 @@ def q7(ck):
     ck.equal(v, "8839465e97695d37",
              message=f"{v} is not the count I expected. Use the absolute values of both the "
                      "placebo estimates and did_ca, year 2018 and violent crime only.")
+
+
+@question("q9", points=1,
+          expected="one letter: what the two Gonçalves, Jácome and Weisburst rows (survey "
+                   "victimisation up, crimes reported to police unchanged) imply",
+          hint="Police records hold only the crimes someone reported. What happens to them "
+               "when crime rises and reporting falls at the same time?")
+def q9(ck):
+    v = ck.var("q9_answer")
+    letter = str(v).strip().lower()
+    ck.require(letter != "a",
+               "That is the inference the study warns against: reported crime stayed flat "
+               "while the survey, which also counts unreported crimes, found more of them. "
+               "Flat records can hide a rise in crime when victims stop reporting.")
+    ck.require(letter != "b",
+               "Police records include only crimes someone told the police about; in most "
+               "years fewer than half of violent victimisations are reported (chapter 4). "
+               "The survey exists to count the rest.")
+    ck.require(letter != "d",
+               "Neither row is about non-Hispanic residents. The flat total comes from the "
+               "same group: more crimes against Hispanic residents, and a smaller share of "
+               "them reported.")
+    ck.choice(v, "f1c8b296586677ee")
