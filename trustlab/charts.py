@@ -986,7 +986,8 @@ def crime_did_explorer(panel: pd.DataFrame | None = None, *, treated: str = "TX"
     ex = did(panel, treated, policy_year, window=window)
     return finish(
         chart,
-        title="Difference-in-differences explorer: state crime rates, FBI estimates",
+        title=f"Difference-in-differences explorer: state crime rates, FBI estimates, "
+              f"{first}–{last}",
         subtitle="A two-group gap describes; it does not prove. Other changes in the "
                  "treated state also show up here.",
         description=(
@@ -1199,7 +1200,7 @@ def ncvs_reporting_rates(df: pd.DataFrame | None = None) -> alt.Chart:
     last = years[-1]
     return finish(
         chart,
-        title="Most victimizations never reach the police",
+        title=f"Most victimizations never reach the police (NCVS {years[0]} and {last})",
         subtitle="Bars: the chosen year; black ticks: the other year. Click a legend entry to "
                  "highlight a group.",
         description=(
