@@ -23,13 +23,13 @@ def test_every_part_of_the_book_has_a_review_table():
 
 def test_review_rows_point_at_real_files_and_known_sources():
     root = Path(review.__file__).resolve().parent.parent
-    keys = data.bib_keys()
+    keys = data.bib_keys() | set(data.names())
     for r in review.load():
         path = r.where.split()[0].split("§")[0].strip(" ,;:")
         assert (root / path).exists(), f"{r.part}.csv line {r.line}: no file {path!r}"
         named = [t.strip(" ,;.()") for t in r.source_checked.replace(";", " ").split()]
         cited = [t for t in named if t in keys]
-        # every row names either a bibliography key or a document in words
+        # every row names a bibliography key, a dataset, or a document in words
         assert cited or len(r.source_checked) > 12, f"{r.part}.csv line {r.line}"
 
 
