@@ -65,6 +65,10 @@ def test_review_page_text_has_a_table_per_part_and_links_bibliography_keys():
     assert "{cite:t}`" in text
     total = len(review.load())
     assert f"* - All parts\n  - {total}\n" in text
+    correct = sum(r.verdict == "correct" for r in review.load())
+    unverifiable = sum(r.verdict == "unverifiable" for r in review.load())
+    assert (f"* - All parts\n  - {total}\n  - {correct}\n  - {total - correct - unverifiable}\n"
+            f"  - {unverifiable}\n") in text
 
 
 def test_a_cell_starting_like_a_list_item_stays_one_cell():

@@ -588,11 +588,11 @@ def agreements_timeline(df: pd.DataFrame | None = None, events: pd.DataFrame | N
     pre_max = int(df.loc[df["date"] < "2025-01-01", "count"].max())
     return wrap_subtitle(finish(
         chart,
-        title=(f"287(g) participation, {first['date'].year}–{last['date'].year}: reported "
-               f"figures and ICE lists (data to {data_to})"),
-        subtitle=(f"ICE-list counts stop at {snap.iloc[-1]['date']:%d %B %Y}; later points are "
-                  "reported figures. Pick a model; tick the box to show policy changes; drag or "
-                  "scroll to zoom."),
+        title=(f"287(g) participation, {first['date'].year}–{last['date'].year} "
+               f"(data to {data_to})"),
+        subtitle=(f"Reported figures and ICE lists. ICE-list counts stop at "
+                  f"{snap.iloc[-1]['date']:%d %B %Y}; later points are reported figures. Pick a "
+                  "model; tick the box to show policy changes; drag or scroll to zoom."),
         description=(
             f"Scatter-and-line chart of dated counts of 287(g) agreements or participating "
             f"agencies from {first['date']:%B %Y} ({int(first['count'])}) to "

@@ -120,26 +120,34 @@ def review_markdown(folder: Path | None = None) -> str:
     rows = load(folder)
     keys = set(data.bib_keys())
     parts = list(dict.fromkeys(r.part for r in rows))
+    changed = [v for v in VERDICTS if v not in ("correct", "unverifiable")]
     out = [":::{list-table} Verdicts by part of the book", ":header-rows: 1", "",
-           "* - Part", "  - Claims checked"]
-    for v in VERDICTS:
-        out.append(f"  - {v.capitalize()}")
+           "* - Part", "  - Checked", "  - Correct", "  - Changed", "  - Unverifiable"]
+
+    def counts(mine: list[Row]) -> list[str]:
+        return [f"  - {len(mine)}", f"  - {sum(r.verdict == 'correct' for r in mine)}",
+                f"  - {sum(r.verdict in changed for r in mine)}",
+                f"  - {sum(r.verdict == 'unverifiable' for r in mine)}"]
+
     for p in parts:
-        mine = [r for r in rows if r.part == p]
-        out += [f"* - {{ref}}`{PARTS.get(p, p)} <review-{p}>`", f"  - {len(mine)}"]
-        out += [f"  - {sum(r.verdict == v for r in mine)}" for v in VERDICTS]
-    out += ["* - All parts", f"  - {len(rows)}"]
-    out += [f"  - {sum(r.verdict == v for r in rows)}" for v in VERDICTS]
-    out += [":::", "", "What the verdicts mean:", ""]
+        out += [f"* - {{ref}}`{PARTS.get(p, p)} <review-{p}>`",
+                *counts([r for r in rows if r.part == p])]
+    out += ["* - All parts", *counts(rows)]
+    out += [":::", "", f"*Changed* counts the verdicts {', '.join(changed)}. What each verdict "
+            "means:", ""]
     out += [f"- **{v}**: {meaning}." for v, meaning in VERDICTS.items()]
     out.append("")
     for p in parts:
+        mine = [r for r in rows if r.part == p]
+        tally = ", ".join(f"{n} {v}" for v in VERDICTS
+                          if (n := sum(r.verdict == v for r in mine)))
         out += [f"(review-{p})=", f"## {PARTS.get(p, p)}", "",
-                f"File: `book/appendix/review/{p}.csv`.", "",
+                f"{len(mine)} claims checked: {tally}. File: "
+                f"`book/appendix/review/{p}.csv`.", "",
                 ":::{list-table}", ":header-rows: 1", ":widths: 30 16 18 10 26", "",
                 "* - Claim (2025 edition)", "  - Where", "  - Source checked",
                 "  - Verdict", "  - What the 2026 edition does"]
-        for r in (r for r in rows if r.part == p):
+        for r in mine:
             out += [f"* - {_cell(r.claim, keys)}", f"  - {_cell(r.where, set())}",
                     f"  - {_cell(r.source_checked, keys)}", f"  - {r.verdict}",
                     f"  - {_cell(r.change, keys)}"]
