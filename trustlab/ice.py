@@ -52,7 +52,7 @@ import shutil
 import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -372,15 +372,23 @@ class Workbook:
         return [r for r in self.repairs if r.warning]
 
     def counts(self) -> dict[str, int]:
-        by_model = Counter(a.model for a in self.agreements)
-        return {
-            "agreements": len(self.agreements),
-            "jail_enforcement": by_model[MODELS[0]],
-            "task_force": by_model[MODELS[1]],
-            "warrant_service_officer": by_model[MODELS[2]],
-            "agencies": len({a.agency_key for a in self.agreements}),
-            "states": len({a.state for a in self.agreements}),
-        }
+        return tally((a.state, a.agency, a.model) for a in self.agreements)
+
+
+def tally(agreements: Iterable[tuple[str, str, str]]) -> dict[str, int]:
+    """Counts of a list of (state, agency, model) agreements, keyed as in ice_snapshots:
+    agreements, one count per model, distinct agencies (state + case-insensitive name, as
+    :attr:`Agreement.agency_key`) and distinct states."""
+    rows = list(agreements)
+    by_model = Counter(model for _, _, model in rows)
+    return {
+        "agreements": len(rows),
+        "jail_enforcement": by_model[MODELS[0]],
+        "task_force": by_model[MODELS[1]],
+        "warrant_service_officer": by_model[MODELS[2]],
+        "agencies": len({(state, agency.casefold()) for state, agency, _ in rows}),
+        "states": len({state for state, _, _ in rows}),
+    }
 
 
 def _err(path: Path, message: str, hint: str = "") -> DataError:

@@ -249,12 +249,15 @@ def compare(before: list[dict], after: list[dict]) -> Changes:
     return out
 
 
+# ice.tally's keys, as the summary's rows name them
+_COUNT_LABELS = {"agreements": "agreements", "jail_enforcement": ice.MODELS[0],
+                 "task_force": ice.MODELS[1], "warrant_service_officer": ice.MODELS[2],
+                 "agencies": "distinct agencies", "states": "states"}
+
+
 def _counts(rows: list[dict]) -> dict[str, int]:
-    by_model = Counter(r["model"] for r in rows)
-    return {"agreements": len(rows),
-            **{m: by_model[m] for m in ice.MODELS},
-            "distinct agencies": len({(r["state"], r["agency"].casefold()) for r in rows}),
-            "states": len({r["state"] for r in rows})}
+    t = ice.tally((r["state"], r["agency"], r["model"]) for r in rows)
+    return {label: t[key] for key, label in _COUNT_LABELS.items()}
 
 
 def _change(a: int, b: int) -> str:
