@@ -11,4 +11,16 @@ __version__ = "0.1.0"
 
 from .data import DataError, load  # noqa: E402
 
-__all__ = ["DataError", "load", "__version__"]
+
+class Text:
+    """A value to ``glue`` into prose that renders as plain text (a glued str would show its
+    quotes)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+__all__ = ["DataError", "Text", "load", "__version__"]
