@@ -59,10 +59,40 @@ def _normal(value: Any, round_to: int | None = None) -> str:
     return "repr:" + repr(value)
 
 
-def digest(value: Any, round_to: int | None = None) -> str:
+def digest(value: Any, round_to: int | None = None, salt: str = "") -> str:
     """A short, stable fingerprint of an answer (numbers 42 and 42.0 agree; strings ignore
-    case and surrounding spaces)."""
-    return hashlib.sha256(_normal(value, round_to).encode()).hexdigest()[:16]
+    case and surrounding spaces). A class variant salts its digests, so the public set's
+    digests say nothing about a variant's answers."""
+    return hashlib.sha256((salt + _normal(value, round_to)).encode()).hexdigest()[:16]
+
+
+# ------------------------------------------------------------------------------------------
+# Variants: the parameters and answer digests of one version of an exercise set
+
+
+@dataclass
+class Variant:
+    """Which version of a set the checks are checking. ``python -m trustlab exercises``
+    writes it into each student checks file as ``VARIANT = {...}``; the grader builds it
+    from the class key (with the expected values themselves, which never leave it)."""
+
+    id: str = ""                                   # "" = the public self-study set
+    params: dict = field(default_factory=dict)     # e.g. {"year": 1954}
+    answers: dict = field(default_factory=dict)    # key -> digest (salted for a class variant)
+    letters: dict = field(default_factory=dict)    # question -> {public letter: this letter}
+    salt: str = ""
+    expected: dict = field(default_factory=dict)   # key -> value: only when grading
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> Variant:
+        d = d or {}
+        return cls(id=str(d.get("id", "")), params=dict(d.get("params", {})),
+                   answers=dict(d.get("answers", {})), letters=dict(d.get("letters", {})),
+                   salt=str(d.get("salt", "")))
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "params": self.params, "answers": self.answers,
+                "letters": self.letters, "salt": self.salt}
 
 
 # ------------------------------------------------------------------------------------------
@@ -96,6 +126,27 @@ class CheckFailed(Exception):
     """A check found a problem; the message is written for the student."""
 
 
+class Need(BaseException):  # noqa: N818 - not an error: the grader must fetch a value first
+    """Raised inside a check run by the grader when a value of the submission has not been
+    fetched from its sandboxed kernel yet (a BaseException, so checks cannot swallow it)."""
+
+    def __init__(self, request: tuple):
+        super().__init__(request)
+        self.request = request
+
+
+_DATA_CACHE: dict[str, Any] = {}
+
+
+def course_data(name: str) -> Any:
+    """A dataset as the course ships it (trusted: never the student's copy)."""
+    if name not in _DATA_CACHE:
+        from trustlab import load
+
+        _DATA_CACHE[name] = load(name)
+    return _DATA_CACHE[name].copy()
+
+
 @dataclass
 class Check:
     """What a check function receives: the student's variables and helpers that fail with a
@@ -104,9 +155,45 @@ class Check:
     ns: dict
     question: str
     notes: list[str] = field(default_factory=list)
+    variant: Variant = field(default_factory=Variant)
+    last: str = ""  # what the last value came from, to explain a check that cannot use it
+
+    def data(self, name: str) -> Any:
+        """The course's dataset ``name`` (not the student's variable): what a check passes to
+        a student's function."""
+        return course_data(name)
+
+    def param(self, key: str) -> Any:
+        """This variant's value of a parameter (e.g. the year a question asks about)."""
+        try:
+            return self.variant.params[key]
+        except KeyError:
+            raise KeyError(f"check file error: no parameter {key!r} in this variant") from None
+
+    def answer(self, key: str) -> str:
+        """The digest of the expected answer ``key`` in this variant."""
+        try:
+            return self.variant.answers[key]
+        except KeyError:
+            raise KeyError(f"check file error: no answer {key!r} in this variant") from None
+
+    def letter(self, public: str) -> str:
+        """The letter that public option ``public`` has in this variant (options are shuffled
+        in a class variant)."""
+        return self.variant.letters.get(self.question, {}).get(public, public)
+
+    def expected(self, key: str) -> Any:
+        """The expected value itself: only the grader has it (hidden checks)."""
+        if key not in self.variant.expected:
+            raise KeyError(f"check file error: expected value {key!r} is only known when grading")
+        return self.variant.expected[key]
 
     def var(self, name: str) -> Any:
+        self.last = f"`{name}`"
         if name not in self.ns:
+            missing = getattr(self.ns, "missing_message", None)
+            if missing is not None:
+                raise CheckFailed(missing(name))
             raise CheckFailed(
                 f"I could not find a variable called `{name}`. Run the cell where you define "
                 f"it (cells run top to bottom). If you deleted that cell, add a cell with "
@@ -134,10 +221,12 @@ class Check:
 
     def equal(self, value: Any, expected_digest: str, *, round: int | None = None,
               message: str = "") -> None:
-        if digest(value, round) != expected_digest:
+        if digest(value, round, self.variant.salt) != expected_digest:
             raise CheckFailed(message or f"`{_short(value)}` is not the value I expected.")
 
     def choice(self, value: Any, expected_digest: str, options: str = "abcd") -> None:
+        if len(options) > 1 and self.variant.letters.get(self.question):
+            options = "".join(sorted(options))
         if not isinstance(value, str) or value.strip().lower() not in options:
             raise CheckFailed(f"Answer with one letter from {', '.join(options)} in quotes, "
                               f"e.g. \"{options[0]}\"; you gave `{_short(value)}`.")
@@ -150,12 +239,20 @@ class Check:
 
     def call(self, func: Any, *args: Any, **kwargs: Any) -> Any:
         """Call a student's function; an exception in it is reported with the failing line."""
-        if not callable(func):
+        remote = getattr(self.ns, "call", None)
+        if remote is not None:  # grading: the function runs in the submission's sandbox
+            result = remote(func, args, kwargs)
+        elif not callable(func):
             raise CheckFailed(f"`{_short(func)}` is not a function: define it with `def`.")
+        else:
+            result = None
+        call = f"{getattr(func, '__name__', func)}({', '.join(map(_short, args))})"
+        self.last = f"`{call}`"
+        if remote is not None:
+            return result
         try:
             return func(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - we explain the student's own exception
-            call = f"{getattr(func, '__name__', func)}({', '.join(map(_short, args))})"
             raise CheckFailed(explain_exception(exc, f"calling `{call}`")) from None
 
 
@@ -226,23 +323,43 @@ class Result:
         return self.text()
 
 
-def run_question(questions: list[Question], ns: dict, name: str) -> Result:
+def run_question(questions: list[Question], ns: dict, name: str,
+                 variant: Variant | None = None) -> Result:
     possible = sum(q.points for q in questions if not q.hidden) or \
         sum(q.points for q in questions)
     for q in questions:
-        ck = Check(ns, name)
+        ck = Check(ns, name, variant=variant or Variant())
         try:
             q.func(ck)
         except CheckFailed as fail:
             return Result(name, False, 0, possible, str(fail), q.expected, q.hint)
         except Exception as exc:  # noqa: BLE001 - a student's value broke the check itself
-            return Result(name, False, 0, possible, explain_exception(exc, "checking your answer"),
+            return Result(name, False, 0, possible, explain_check_error(exc, ck),
                           q.expected, q.hint)
     return Result(name, True, possible, possible)
 
 
+def explain_check_error(exc: BaseException, ck: Check) -> str:
+    """A check's own code failed on the student's value: say which value, and what kind of
+    problem that usually is, instead of pointing at a line the student never wrote."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if any(_is_student_frame(f.filename) for f in frames):
+        return explain_exception(exc, "checking your answer")
+    what = ck.last or "your answer"
+    return (f"I could not check the value of {what}: using it as the question expects failed "
+            f"with {type(exc).__name__}: {exc}. This usually means it has the wrong type or "
+            "shape (for example a Series, a table or a string where a single number was "
+            "expected). Look at what your cell shows for it and compare with the Expected "
+            "line below.")
+
+
 def load_checks(path: Path) -> dict[str, list[Question]]:
     """Import a check file; return its questions by name."""
+    return load_check_module(path)[0]
+
+
+def load_check_module(path: Path) -> tuple[dict[str, list[Question]], Variant]:
+    """Import a check file; return its questions by name and the variant it checks."""
     key = f"trustlab_checks_{path.stem}_{abs(hash(str(path.resolve())))}"
     REGISTRY.pop(key, None)
     spec = importlib.util.spec_from_file_location(key, path)
@@ -253,7 +370,7 @@ def load_checks(path: Path) -> dict[str, list[Question]]:
         spec.loader.exec_module(module)
     finally:
         _LOADING.pop()
-    return REGISTRY.get(key, {})
+    return REGISTRY.get(key, {}), Variant.from_dict(getattr(module, "VARIANT", None))
 
 
 class Checker:
@@ -271,7 +388,7 @@ class Checker:
                 f"The checks for exercise {exercise} ({exercise}_checks.py) are not next to this "
                 "notebook. Download them with the notebook (same folder) and run this cell again.")
         self.path = found
-        self.questions = load_checks(found)
+        self.questions, self.variant = load_check_module(found)
         self._ns = ns
 
     def _namespace(self) -> dict:
@@ -291,7 +408,7 @@ class Checker:
             known = ", ".join(sorted(self.questions))
             return Result(name, False, 0, 0, f"There is no question called {name!r} in this "
                           f"exercise set. Questions: {known}.")
-        return run_question(self.questions[name], self._namespace(), name)
+        return run_question(self.questions[name], self._namespace(), name, self.variant)
 
     def check_all(self) -> list[Result]:
         return [self.check(n) for n in sorted(self.questions)]

@@ -11,14 +11,15 @@ Sources live in ``exercises/source/`` (see ``exercises/README.md``). Generated:
 from __future__ import annotations
 
 import copy
-import csv
-import json
+import os
 import re
-import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+
+from .checks import Variant
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "exercises" / "source"
@@ -111,24 +112,201 @@ def _write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
-def render(src: Path) -> dict[str, str]:
-    """The generated files for one source, as {relative path: text}."""
+def _variants_module(src: Path):
+    """The set's ``NN-slug_variants.py`` (parameters and answers of class variants), or None."""
+    path = src.with_name(f"{src.stem}_variants.py")
+    if not path.is_file():
+        return None
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"trustlab_variants_{src.stem.replace('-', '_')}",
+                                                  path)
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # noqa: BLE001 - name the file an author must fix
+        raise ExerciseError(f"{path.name}: could not be loaded ({type(exc).__name__}: "
+                            f"{exc}).") from None
+    for attr in ("PARAMS", "answers"):
+        if not hasattr(module, attr):
+            raise ExerciseError(f"{path.name}: it must define {attr}.")
+    return module
+
+
+def _keyed(key: str, *parts: str) -> bytes:
+    import hashlib
+    import hmac
+
+    return hmac.new(key.encode(), "\x1f".join(parts).encode(), hashlib.sha256).digest()
+
+
+_MC_OPTION = re.compile(r"^- ([a-f])\) (.*)$")
+_MC_SOLUTION = re.compile(r'^(\s*)(q\w+_answer) = "([a-f])"(\s*#\s*SOLUTION\s*)$')
+_QUESTION = re.compile(r"^\*\*Question (q\w+)\b")
+_KEEP_ORDER = "<!-- keep order -->"
+_PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+def _fill(text: str, values: dict, where: str) -> str:
+    def sub(m):
+        if m.group(1) not in values:
+            raise ExerciseError(f"{where}: unknown placeholder {{{{{m.group(1)}}}}} (the "
+                                "set's _variants.py defines no such parameter).")
+        return str(values[m.group(1)])
+
+    return _PLACEHOLDER.sub(sub, text)
+
+
+@dataclass
+class Plan:
+    """One version of a set: the public one (``key`` None) or a class variant."""
+
+    variant: Variant
+    values: dict            # placeholder values (parameters and derived text)
+    expected: dict          # answer key -> expected value (never written for students)
+
+
+def plan(src: Path, key: str | None = None) -> Plan:
+    """Parameters, answers and digests of the public set (``key`` None) or of the class
+    variant that ``key`` selects."""
+    import random
+
+    from .checks import digest
+
+    name = src.stem
+    mod = _variants_module(src)
+    params: dict = {}
+    rng = random.Random(_keyed(key, name, "params")) if key else None
+    if mod is not None:
+        for pname, choices in mod.PARAMS.items():
+            choices = list(choices)
+            if not choices:
+                raise ExerciseError(f"{name}_variants.py: PARAMS[{pname!r}] has no choices.")
+            params[pname] = rng.choice(choices[1:] or choices) if rng else choices[0]
+    values = dict(params)
+    if mod is not None and hasattr(mod, "derive"):
+        values.update(mod.derive(dict(params)))
+    salt = _keyed(key, name, "salt").hex()[:16] if key else ""
+    vid = _keyed(key, name, "id").hex()[:8] if key else ""
+    answers, expected = {}, {}
+    if mod is not None:
+        from . import checks as _checks
+
+        raw = mod.answers(dict(params), _checks.course_data)
+        for akey, val in raw.items():
+            value, rnd = val if isinstance(val, tuple) and len(val) == 2 and \
+                isinstance(val[1], (int, type(None))) and not isinstance(val[0], tuple) \
+                else (val, None)
+            expected[akey] = value
+            answers[akey] = digest(value, rnd, salt)
+    return Plan(Variant(id=vid, params=params, answers=answers, salt=salt,
+                        expected=expected), values, expected)
+
+
+def _shuffle_choices(nb: nbformat.NotebookNode, pl: Plan, key: str | None, name: str,
+                     where: str) -> None:
+    """Shuffle each multiple-choice question's options (class variants only) and record the
+    correct letter's digest under the question's name."""
+    import random
+
+    from .checks import digest
+
+    current = None
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            m = _QUESTION.match(cell.source)
+            if m:
+                current = m.group(1)
+            lines = cell.source.split("\n")
+            opts = [(j, _MC_OPTION.match(line)) for j, line in enumerate(lines)]
+            opts = [(j, m) for j, m in opts if m]
+            keep = _KEEP_ORDER in cell.source
+            if keep:
+                cell.source = cell.source.replace(_KEEP_ORDER + "\n", "").replace(_KEEP_ORDER, "")
+                lines = cell.source.split("\n")
+                opts = [(j, _MC_OPTION.match(line)) for j, line in enumerate(lines)]
+                opts = [(j, m) for j, m in opts if m]
+            if current and len(opts) >= 2:
+                letters = [m.group(1) for _, m in opts]
+                order = list(range(len(opts)))
+                if key and not keep:  # options in a natural order (years) keep it
+                    random.Random(_keyed(key, name, current, "options")).shuffle(order)
+                # new position k shows old option order[k], with letter letters[k]
+                mapping = {letters[order[k]]: letters[k] for k in range(len(order))}
+                for k, (j, _) in enumerate(opts):
+                    lines[j] = f"- {letters[k]}) {opts[order[k]][1].group(2)}"
+                cell.source = "\n".join(lines)
+                pl.variant.letters[current] = mapping if key else {}
+                if not key:
+                    pl.variant.letters.pop(current, None)
+                pl.values.setdefault("_mc", {})[current] = mapping
+        elif cell.cell_type == "code":
+            lines = cell.source.split("\n")
+            for j, line in enumerate(lines):
+                m = _MC_SOLUTION.match(line)
+                if not m:
+                    continue
+                q = m.group(2).removesuffix("_answer")
+                mapping = pl.values.get("_mc", {}).get(q)
+                if mapping is None:
+                    raise ExerciseError(f"{where}, cell {i + 1}: {m.group(2)} answers a question "
+                                        f"{q} with no a)/b)/c) options above it.")
+                letter = mapping.get(m.group(3), m.group(3))
+                lines[j] = f'{m.group(1)}{m.group(2)} = "{letter}"{m.group(4)}'
+                if q in pl.variant.answers:
+                    raise ExerciseError(f"{name}_variants.py: answer key {q!r} is also a "
+                                        "multiple-choice question's name.")
+                pl.variant.answers[q] = digest(letter, None, pl.variant.salt)
+                pl.expected[q] = letter
+            cell.source = "\n".join(lines)
+    pl.values.pop("_mc", None)
+
+
+def render_checks(text: str, variant: Variant) -> str:
+    """The checks file with this version's ``VARIANT = {...}`` written in (sets without a
+    ``VARIANT`` line are copied as they are)."""
+    import pprint
+
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if re.match(r"^VARIANT\s*(:[^=]*)?=", line):
+            lines[i] = "VARIANT = " + pprint.pformat(variant.to_dict(), width=96,
+                                                     sort_dicts=True).replace("\n", "\n" + " " * 10)
+            return "\n".join(lines)
+    return text
+
+
+def render(src: Path, key: str | None = None) -> dict[str, str]:
+    """The generated files for one source, as {relative path: text}: the public set, or with
+    ``key`` the class variant it selects."""
+    return build(src, key)[0]
+
+
+def build(src: Path, key: str | None = None) -> tuple[dict[str, str], Plan]:
+    """:func:`render`'s files and the version's plan (with the expected answers)."""
     name = src.stem
     where = str(src.relative_to(ROOT)) if src.is_relative_to(ROOT) else str(src)
     nb = nbformat.read(src, as_version=4)
     checks = src.with_name(f"{name}_checks.py")
     if not checks.is_file():
         raise ExerciseError(f"{where}: its public checks file {checks.name} is missing.")
+    pl = plan(src, key)
+    for i, cell in enumerate(nb.cells):
+        cell.source = _fill(cell.source, pl.values, f"{where}, cell {i + 1}")
+    _shuffle_choices(nb, pl, key, name, where)
+    if key:
+        nb.metadata.setdefault("trustlab", {})["variant"] = pl.variant.id
+    checks_text = render_checks(checks.read_text(encoding="utf-8"), pl.variant)
     out = {
         f"student/{name}.ipynb": nbformat.writes(student_notebook(nb, where)) + "\n",
-        f"student/{name}_checks.py": checks.read_text(encoding="utf-8"),
+        f"student/{name}_checks.py": checks_text,
         f"dist/keys/{name}-key.ipynb": nbformat.writes(key_notebook(nb)) + "\n",
-        f"dist/autograder/{name}/{name}_checks.py": checks.read_text(encoding="utf-8"),
+        f"dist/autograder/{name}/{name}_checks.py": checks_text,
     }
     hidden = src.with_name(f"{name}_hidden.py")
     if hidden.is_file():
         out[f"dist/autograder/{name}/{name}_hidden.py"] = hidden.read_text(encoding="utf-8")
-    return out
+    return out, pl
 
 
 def generate(verbose: bool = True) -> list[str]:
@@ -156,67 +334,93 @@ def stale_student_files() -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------
-# Grading
+# Class keys and grading
 
-_GRADE_CELL = """
-import json as _json
-from trustlab.checks import load_checks as _lc, run_question as _rq
-from pathlib import Path as _P
-_qs = {}
-for _f in sorted(_P('.').glob('*_checks.py')) + sorted(_P('.').glob('*_hidden.py')):
-    for _k, _v in _lc(_f).items():
-        _qs.setdefault(_k, []).extend(_v)
-_res = {}
-for _k in sorted(_qs):
-    _pub = [q for q in _qs[_k] if not q.hidden]
-    _r = _rq(_qs[_k], globals(), _k)
-    _pts = sum(q.points for q in _pub) if _pub else sum(q.points for q in _qs[_k])
-    _res[_k] = {"points": _pts if _r.passed else 0, "possible": _pts, "message": _r.message}
-print("TRUSTLAB-GRADES" + _json.dumps(_res))
-"""
+
+def new_class_key(path: Path) -> None:
+    """Write a new random class key to ``path`` (readable by its owner only)."""
+    import secrets
+
+    if path.exists():
+        raise ExerciseError(f"{path} already exists: a class key is never overwritten (the "
+                            "grades of that class depend on it). Choose another file name.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(32) + "\n")
+
+
+def read_class_key(path: Path) -> str:
+    try:
+        text = Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ExerciseError(f"cannot read the class key {path}: {exc.strerror}. Create one with "
+                            "`python -m trustlab class-key FILE`.") from None
+    if len(text) < 16 or any(c.isspace() for c in text):
+        raise ExerciseError(f"{path} is not a class key (one line of at least 16 characters). "
+                            "Create one with `python -m trustlab class-key FILE`.")
+    return text
+
+
+def find_source(exercise: str) -> Path:
+    src = SOURCE / f"{exercise}.ipynb"
+    if not src.is_file():
+        known = ", ".join(p.stem for p in sources())
+        raise ExerciseError(f"no exercise called {exercise!r}: expected "
+                            f"exercises/source/{exercise}.ipynb. Exercises: {known}.")
+    return src
+
+
+def class_set(key_path: Path, out: Path) -> list[Path]:
+    """Write a class's variant of every set: ``out/student/`` (hand out) and ``out/keys/``."""
+    key = read_class_key(key_path)
+    written = []
+    for src in sources():
+        for rel, text in render(src, key).items():
+            if rel.startswith("student/"):
+                target = out / rel
+            elif rel.startswith("dist/keys/"):
+                target = out / "keys" / Path(rel).name
+            else:
+                continue
+            _write_if_changed(target, text)
+            written.append(target)
+    return written
+
+
+def load_exercise(exercise: str, key: str | None = None):
+    """The grader's view of a set: public + hidden checks, with the variant's answers."""
+    from .checks import load_check_module, load_checks
+    from .grading import make_exercise
+
+    src = find_source(exercise)
+    files, pl = build(src, key)
+    public_text = files[f"student/{exercise}_checks.py"]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{exercise}_checks.py"
+        path.write_text(public_text, encoding="utf-8")
+        questions, _ = load_check_module(path)
+        hidden = src.with_name(f"{exercise}_hidden.py")
+        if hidden.is_file():
+            for q, checks in load_checks(hidden).items():
+                if q not in questions:
+                    raise ExerciseError(f"{hidden.name}: hidden checks for {q}, which the public "
+                                        "checks do not define.")
+                questions[q] = questions[q] + checks
+    return make_exercise(exercise, questions, pl.variant, public_text)
 
 
 def grade(exercise: str, submissions: list[Path], out_csv: Path | None = None,
-          timeout: int = 120) -> list[dict]:
-    """Run each submission with the public and hidden checks; return and write the scores."""
-    from nbclient import NotebookClient
+          timeout: int = 60, key_path: Path | None = None, jobs: int = 1,
+          limits=None, on_done=None) -> list:
+    """Grade submissions of one set (see trustlab.grading); write the grades CSV."""
+    from .gradebook import write_grades_csv
+    from .grading import Limits, grade_all
 
-    auto = DIST / "autograder" / exercise
-    if not auto.is_dir():
-        generate(verbose=False)
-    if not auto.is_dir():
-        raise ExerciseError(f"no exercise called {exercise!r}: expected "
-                            f"exercises/source/{exercise}.ipynb")
-    rows = []
-    for sub in submissions:
-        with tempfile.TemporaryDirectory() as tmp:
-            for f in auto.iterdir():
-                shutil.copy(f, tmp)
-            nb = nbformat.read(sub, as_version=4)
-            nb.cells.append(nbformat.v4.new_code_cell(_GRADE_CELL, id="trustlab-grade"))
-            client = NotebookClient(nb, timeout=timeout, allow_errors=True,
-                                    resources={"metadata": {"path": tmp}})
-            row: dict = {"submission": str(sub)}
-            try:
-                client.execute()
-                text = "".join(o.get("text", "") for o in nb.cells[-1].outputs
-                               if o.get("output_type") == "stream")
-                marker = text.rfind("TRUSTLAB-GRADES")
-                res = json.loads(text[marker + len("TRUSTLAB-GRADES"):].strip().splitlines()[0])
-            except Exception as exc:  # noqa: BLE001 - one broken submission must not stop grading
-                row["error"] = f"{type(exc).__name__}: {exc}"
-                res = {}
-            for q, r in res.items():
-                row[q] = r["points"]
-            row["total"] = sum(r["points"] for r in res.values())
-            row["possible"] = sum(r["possible"] for r in res.values())
-            rows.append(row)
+    key = read_class_key(key_path) if key_path else None
+    ex = load_exercise(exercise, key)
+    limits = limits or Limits(cell_seconds=timeout)
+    results = grade_all(ex, list(submissions), limits, jobs=jobs, on_done=on_done)
     if out_csv:
-        fields = ["submission"] + sorted({k for r in rows for k in r} - {"submission", "total",
-                                                                       "possible", "error"})
-        fields += ["total", "possible", "error"]
-        with open(out_csv, "w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=fields)
-            w.writeheader()
-            w.writerows(rows)
-    return rows
+        write_grades_csv(results, out_csv, ex.order)
+    return results
