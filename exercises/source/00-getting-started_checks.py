@@ -4,7 +4,7 @@ Correct answers appear only as digests: see trustlab.checks.digest. ``VARIANT`` 
 version of the set this file checks (the years asked about and the digests of the answers).
 """
 
-from trustlab.checks import question
+from trustlab.checks import question, show
 
 VARIANT: dict = {}  # written by python -m trustlab exercises
 
@@ -63,7 +63,7 @@ def q4(ck):
     ck.require(v is not None, "Your function returns None: add a return statement.")
     ck.is_type(v, int, "a whole number (an int)")
     ck.equal(int(v), ck.answer("total"),
-             message=f"total_between(removals, {start}, {end}) gave {v:,}, which is not the "
+             message=f"total_between(removals, {start}, {end}) gave {show(v)}, which is not the "
                      "total I expected. Are both end years included, and did you add removals "
                      "and returns?")
 
