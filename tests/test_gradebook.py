@@ -200,6 +200,23 @@ def test_canvas_login_before_at_and_scaling(tmp_path):
     assert any("scaled" in w for w in warnings)
 
 
+def test_canvas_roster_without_sis_columns(tmp_path):
+    # A teacher who may not see SIS data gets an export without the SIS columns.
+    path = tmp_path / "roster.csv"
+    path.write_text("Student,ID,Section\n\"Doe, Jane\",1001,Sec A\n", encoding="utf-8")
+    warnings = gb.write_canvas_csv([result("1001")], tmp_path / "c.csv", "Ex", 4, roster=path)
+    assert read_csv(tmp_path / "c.csv")[2] == ["Doe, Jane", "1001", "", "", "Sec A", "3"]
+    assert warnings == []
+
+
+def test_huge_text_is_cut(tmp_path):
+    r = hostile("=" + "A" * 10_000_000)
+    out = gb.write_grades_csv([r], tmp_path / "g.csv", ["q1", "q2"])
+    assert max(len(c) for c in all_cells(out)) <= 500
+    [page] = gb.write_feedback([r], tmp_path, "html")
+    assert page.stat().st_size < 60_000
+
+
 def test_canvas_skips_ungraded_and_keeps_best(tmp_path):
     results = [result("jdoe", points=(0, 0)), result("jdoe", path="jdoe2.ipynb", points=(2, 1)),
                result("blee", points=(), possible=(), error="not a notebook")]
@@ -211,7 +228,7 @@ def test_canvas_skips_ungraded_and_keeps_best(tmp_path):
 
 
 def test_canvas_roster_problems_are_explained(tmp_path):
-    with pytest.raises(gb.GradebookError, match="no column .*SIS Login ID"):
+    with pytest.raises(gb.GradebookError, match="bad.csv has no column Student, ID"):
         bad = tmp_path / "bad.csv"
         bad.write_text("name,email\nJane,j@x\n", encoding="utf-8")
         gb.write_canvas_csv([result()], tmp_path / "c.csv", "Ex", 4, roster=bad)

@@ -163,6 +163,7 @@ _BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068
 def _clean(text: object, *, keep_newlines: bool) -> str:
     """Text without control characters or bidirectional overrides; tabs become spaces."""
     text = "" if text is None else str(text)
+    text = text[:20_000]     # every caller keeps far less; do not clean megabytes for nothing
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u2028", "\n").replace("\u2029", "\n").replace("\t", " ")
     text = text.translate(_BIDI)
@@ -329,13 +330,15 @@ def _read_roster(roster: str | os.PathLike) -> list[dict[str, str]]:
     except (UnicodeDecodeError, csv.Error) as exc:
         raise GradebookError(f"the roster {roster} is not a readable UTF-8 CSV file ({exc}). "
                              "Export it again from Canvas: Grades > Export > CSV.") from exc
-    missing = [c for c in ("Student", "ID", "SIS Login ID") if c not in columns]
+    # Canvas leaves out the SIS columns for teachers who may not see SIS data: only the
+    # name and the Canvas ID are certain.
+    missing = [c for c in ("Student", "ID") if c not in columns]
     if missing:
         raise GradebookError(f"the roster {roster} has no column {', '.join(missing)}. "
                              "Use the file Canvas exports from Grades > Export > CSV.")
-    # Canvas puts a "Points Possible" row (and sometimes a muted/read-only row) under the
-    # header; real students always have a Canvas ID.
-    return [r for r in rows if r.get("ID") and "points possible" not in r["Student"].lower()]
+    # Canvas puts a "Points Possible" row (and sometimes a read-only row) under the header,
+    # with no ID; real students always have a Canvas ID.
+    return [r for r in rows if r.get("ID")]
 
 
 def _roster_index(rows: list[dict[str, str]]) -> Callable[[str], dict[str, str] | None]:
