@@ -40,20 +40,111 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _exercises(args: argparse.Namespace) -> int:
-    from .exercises import generate
+    from .exercises import class_set, generate
 
+    if args.class_key:
+        out = Path(args.out or "class-set")
+        written = class_set(Path(args.class_key), out)
+        print(f"wrote the class's variant of every set: {len(written)} files in {out}/")
+        print(f"  hand out:  {out}/student/ (each notebook with its _checks.py file)")
+        print(f"  keep:      {out}/keys/ (answer keys of this variant) and the class key "
+              f"{args.class_key}")
+        print("Grade with the same key:  python -m trustlab grade SET submissions/*.ipynb "
+              f"--class-key {args.class_key}")
+        return 0
+    if args.out:
+        print("error: --out needs --class-key (the public set is always written to "
+              "exercises/).", file=sys.stderr)
+        return 2
     generate()
     return 0
 
 
-def _grade(args: argparse.Namespace) -> int:
-    from .exercises import grade
+def _class_key(args: argparse.Namespace) -> int:
+    from .exercises import new_class_key
 
-    rows = grade(args.exercise, [Path(p) for p in args.submissions], Path(args.out))
-    for r in rows:
-        status = f"  ({r['error']})" if r.get("error") else ""
-        print(f"{r['submission']}: {r.get('total', 0)}/{r.get('possible', 0)}{status}")
-    print(f"scores written to {args.out}")
+    new_class_key(Path(args.file))
+    print(f"wrote a new class key to {args.file} (readable only by you). Keep it private and "
+          "keep it for the whole term: the class's exercise variants and their grading depend "
+          "on it.")
+    return 0
+
+
+class _Progress:
+    """A progress bar on a terminal (stderr) and one line per finished submission."""
+
+    def __init__(self, total: int):
+        self.total = total
+        self.tty = sys.stderr.isatty()
+        self.start = __import__("time").monotonic()
+
+    def __call__(self, result, done: int, total: int) -> None:
+        from .gradebook import summary_line
+
+        if self.tty:
+            sys.stderr.write("\r\033[K")
+        print(f"[{done}/{total}] {summary_line(result)}", flush=True)
+        if self.tty and done < total:
+            width = 30
+            filled = int(width * done / total)
+            elapsed = __import__("time").monotonic() - self.start
+            sys.stderr.write(f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
+                             f"{elapsed:.0f} s")
+            sys.stderr.flush()
+
+
+def _grade(args: argparse.Namespace) -> int:
+    import time
+
+    from .exercises import ExerciseError, load_exercise, read_class_key
+    from .gradebook import write_canvas_csv, write_feedback, write_generic_csv, write_grades_csv
+    from .grading import Limits, grade_all
+    from .sandbox import landlock_status
+
+    subs = [Path(p) for p in args.submissions]
+    missing = [str(p) for p in subs if not p.is_file()]
+    if missing:
+        raise ExerciseError(f"these submissions are not files: {', '.join(missing[:5])}"
+                            + (" ..." if len(missing) > 5 else ""))
+    key = read_class_key(Path(args.class_key)) if args.class_key else None
+    ex = load_exercise(args.exercise, key)
+    limits = Limits(cell_seconds=args.cell_timeout, submission_seconds=args.timeout,
+                    memory_mb=args.memory, max_procs=args.max_procs)
+    notice = landlock_status()
+    if notice:
+        print(f"notice: {notice}", file=sys.stderr)
+    what = f"class variant {ex.variant.id}" if ex.variant.id else "the public set"
+    print(f"Grading {len(subs)} submission(s) of {args.exercise} ({what}), {args.jobs} at a "
+          f"time; limits: {limits.cell_seconds:g} s per cell, {limits.submission_seconds:g} s "
+          f"per submission, {limits.memory_mb} MB.", flush=True)
+    t0 = time.monotonic()
+    results = []
+    try:
+        results = grade_all(ex, subs, limits, jobs=args.jobs, on_done=_Progress(len(subs)))
+    finally:  # even after Ctrl-C, keep what was graded
+        if results:
+            write_grades_csv(results, Path(args.out), ex.order)
+    elapsed = time.monotonic() - t0
+    print(f"scores written to {args.out} ({elapsed:.1f} s in all, "
+          f"{elapsed / max(len(subs), 1):.1f} s per submission)")
+    possible = sum(results[0].questions[i].possible for i in range(len(ex.order))) \
+        if results and results[0].questions else 0
+    if args.canvas:
+        warnings = write_canvas_csv(results, Path(args.canvas), args.assignment or args.exercise,
+                                    possible, roster=args.roster)
+        for w in warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        print(f"Canvas gradebook import written to {args.canvas}")
+    if args.gradebook:
+        write_generic_csv(results, Path(args.gradebook), args.assignment or args.exercise)
+        print(f"gradebook file written to {args.gradebook}")
+    if args.feedback:
+        files = write_feedback(results, Path(args.feedback), fmt=args.feedback_format)
+        print(f"feedback for each student written to {args.feedback}/ ({len(files)} files)")
+    problems = [r for r in results if r.error]
+    if problems:
+        print(f"{len(problems)} submission(s) could not be fully graded: see the 'problem' "
+              f"column of {args.out}.")
     return 0
 
 
@@ -130,12 +221,51 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="validate every dataset and its sources")
     p.set_defaults(func=_validate)
-    p = sub.add_parser("exercises", help="generate student notebooks, keys and autograders")
+    p = sub.add_parser("exercises", help="generate student notebooks, keys and autograders",
+                       description="Without options: write the public self-study set to "
+                                   "exercises/student/ (never over a notebook a student changed) "
+                                   "and keys to exercises/dist/. With --class-key: write your "
+                                   "class's variant of every set to --out.")
+    p.add_argument("--class-key", default=None, metavar="FILE",
+                   help="your class key (make one with `python -m trustlab class-key FILE`)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="folder for the class's variant (default: class-set)")
     p.set_defaults(func=_exercises)
-    p = sub.add_parser("grade", help="grade submitted notebooks with public and hidden checks")
+    p = sub.add_parser("class-key", help="create a private class key for exercise variants")
+    p.add_argument("file", help="where to write the key (never overwritten)")
+    p.set_defaults(func=_class_key)
+    p = sub.add_parser(
+        "grade", help="grade submitted notebooks (sandboxed) with public and hidden checks",
+        description="Run each submission in its own sandboxed kernel, score it with the public "
+                    "and hidden checks, and write the grades. A damaged file, a hang or a "
+                    "crash costs only what depends on it; the grades file is always written.")
     p.add_argument("exercise", help="exercise name, e.g. 00-getting-started")
     p.add_argument("submissions", nargs="+", help="submitted .ipynb files")
-    p.add_argument("--out", default="grades.csv", help="CSV file for the scores")
+    p.add_argument("--out", default="grades.csv", help="CSV file for the scores (default: "
+                                                       "%(default)s)")
+    p.add_argument("--class-key", default=None, metavar="FILE",
+                   help="the class key the students' variant was made with")
+    p.add_argument("-j", "--jobs", type=int, default=2,
+                   help="submissions graded at the same time (default: %(default)s)")
+    p.add_argument("--cell-timeout", type=float, default=60, metavar="S",
+                   help="seconds one cell may run (default: %(default)s)")
+    p.add_argument("--timeout", type=float, default=600, metavar="S",
+                   help="seconds one submission may take in all (default: %(default)s)")
+    p.add_argument("--memory", type=int, default=4096, metavar="MB",
+                   help="memory (address space) of a submission's kernel (default: %(default)s)")
+    p.add_argument("--max-procs", type=int, default=64, metavar="N",
+                   help="processes a submission may run at once (default: %(default)s)")
+    p.add_argument("--feedback", default=None, metavar="DIR",
+                   help="also write one feedback file per student to DIR")
+    p.add_argument("--feedback-format", choices=["md", "html"], default="html")
+    p.add_argument("--canvas", default=None, metavar="FILE",
+                   help="also write a Canvas gradebook-import CSV")
+    p.add_argument("--roster", default=None, metavar="FILE",
+                   help="Canvas gradebook export, to match students in --canvas")
+    p.add_argument("--gradebook", default=None, metavar="FILE",
+                   help="also write the generic gradebook CSV (see exercises/README.md)")
+    p.add_argument("--assignment", default=None, metavar="NAME",
+                   help="assignment name in the gradebook files (default: the exercise)")
     p.set_defaults(func=_grade)
     p = sub.add_parser("hash", help="digest of an answer, for check files")
     p.add_argument("value")
@@ -235,10 +365,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from .data import DataError
     from .exercises import ExerciseError
+    from .gradebook import GradebookError
 
     try:
         return args.func(args)
-    except (DataError, ExerciseError) as exc:
+    except (DataError, ExerciseError, GradebookError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head`: stop quietly

@@ -616,9 +616,9 @@ def grade_submission(path: Path, ex: Exercise, limits: Limits,
     try:
         nb = read_submission(path)
     except ValueError as exc:
-        result.error = f"{path.name}: {exc}."
-        result.questions = _zero(ex, "Your notebook could not be read, so no question could be "
-                                     "checked.")
+        result.error = f"{path.name}: {exc}."  # not graded: no scores, so none is mistaken
+        result.seconds = time.monotonic() - start  # for a zero in the gradebook
+        return result
         result.seconds = time.monotonic() - start
         return result
     cells = [(i, c.source) for i, c in enumerate(nb.cells)
@@ -638,14 +638,12 @@ def grade_submission(path: Path, ex: Exercise, limits: Limits,
             result.questions = evaluate(ex, runner)
         except _OutOfTime:
             result.notes.extend(runner.notes)
-            result.error = (f"grading stopped after the submission's time limit "
-                            f"({limits.submission_seconds:g} s)")
-            result.questions = _zero(ex, "Not checked: your notebook took longer than the time "
-                                         "limit for a whole submission.")
+            result.error = (f"not graded: the notebook ran longer than the time limit for a "
+                            f"whole submission ({limits.submission_seconds:g} s); grade it by "
+                            "hand or again with a larger --timeout")
         except KernelCrashed as exc:
             result.notes.extend(runner.notes)
-            result.error = f"the kernel could not run this notebook: {exc}"
-            result.questions = _zero(ex, "Not checked: the notebook could not be run.")
+            result.error = f"not graded: the kernel could not run this notebook: {exc}"
         finally:
             runner.stop()
     result.seconds = time.monotonic() - start
@@ -806,8 +804,8 @@ def grade_all(ex: Exercise, paths: list[Path], limits: Limits, jobs: int = 1,
         except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the class's grades
             r = SubmissionResult(path=str(p), student=student_id(p), exercise=ex.name,
                                  variant=ex.variant.id)
-            r.error = f"the grader failed on this file ({type(exc).__name__}: {exc})"
-            r.questions = _zero(ex, "Not checked: the grader failed on this file.")
+            r.error = (f"not graded: the grader failed on this file ({type(exc).__name__}: "
+                       f"{exc}); please report it")
             return r
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
