@@ -120,11 +120,13 @@ def graded(tmp_path_factory):
         "    net = 'connected'\nexcept Exception as e:\n    net = type(e).__name__\n"
         "assert not [p for p in local if 'hidden' in p], local\n"
     )
+    nap = "import time; time.sleep(300)"
     linger = (
         "import subprocess, sys\n"
-        f"subprocess.Popen(['sleep', '300', {MARK!r}], start_new_session=True)\n"
-        "subprocess.Popen([sys.executable, '-c', 'import os, subprocess; os.setsid(); '\n"
-        f"    'subprocess.Popen([\"sleep\", \"300\", \"{MARK}\"]); os._exit(0)'])\n"
+        f"subprocess.Popen([sys.executable, '-c', {nap!r}, {MARK!r}], start_new_session=True)\n"
+        "subprocess.Popen([sys.executable, '-c', 'import os, subprocess, sys; os.setsid(); '\n"
+        f"    'subprocess.Popen([sys.executable, \"-c\", \"{nap}\", \"{MARK}\"]); os._exit(0)'])\n"
+        "import time\ntime.sleep(1)\n"
     )
     unpickle = (  # would create a file in the grader if the grader ever unpickled answers
         "class Evil:\n    def __reduce__(self):\n"
@@ -276,8 +278,9 @@ def test_damaged_source_of_a_check_names_the_file(tmp_path):
 
 def test_sandbox_kills_a_detached_process_tree(tmp_path):
     """The wrapper alone: a grandchild that left the session is killed when the kernel ends."""
-    script = (f"import subprocess, os\nsubprocess.Popen(['sleep', '300', '{MARK}x'], "
-              "start_new_session=True)\nos._exit(0)\n")
+    script = ("import subprocess, os, sys\nsubprocess.Popen([sys.executable, '-c', "
+              f"'import time; time.sleep(300)', '{MARK}x'], start_new_session=True)\n"
+              "os._exit(0)\n")
     proc = subprocess.run([sys.executable, "-m", "trustlab.sandbox", "--dir", str(tmp_path),
                            "--no-landlock", "--", sys.executable, "-c", script],
                           timeout=60, env=dict(os.environ, PYTHONPATH=str(ROOT)))
