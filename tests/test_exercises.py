@@ -61,11 +61,12 @@ def test_student_files_are_up_to_date_with_sources():
 
 
 @pytest.mark.parametrize("name", SETS)
-def test_solution_source_passes_public_and_hidden_checks(name, tmp_path):
-    rows = exercises.grade(name, [exercises.SOURCE / f"{name}.ipynb"], tmp_path / "g.csv")
-    row = rows[0]
-    assert "error" not in row, row
-    assert row["possible"] > 0 and row["total"] == row["possible"], row
+def test_solution_key_passes_public_and_hidden_checks(name, tmp_path):
+    exercises.generate(verbose=False)
+    key = exercises.DIST / "keys" / f"{name}-key.ipynb"
+    result = exercises.grade(name, [key], tmp_path / "g.csv")[0]
+    assert not result.error and not result.notes, result
+    assert result.possible > 0 and result.total == result.possible, result
 
 
 @pytest.mark.parametrize("name", SETS)
@@ -142,10 +143,10 @@ def test_student_who_left_the_placeholder_is_told(student_dir):
 
 
 def test_autograder_scores_an_empty_submission_zero(tmp_path):
-    rows = exercises.grade("00-getting-started", [STUDENT / "00-getting-started.ipynb"],
-                           tmp_path / "g.csv")
-    assert rows[0]["total"] == 0 and rows[0]["possible"] >= 6
-    assert (tmp_path / "g.csv").read_text().startswith("submission,")
+    result = exercises.grade("00-getting-started", [STUDENT / "00-getting-started.ipynb"],
+                             tmp_path / "g.csv")[0]
+    assert result.total == 0 and result.possible >= 6 and not result.error
+    assert (tmp_path / "g.csv").read_text(encoding="utf-8-sig").startswith("student,")
 
 
 def test_solutions_never_reach_the_student_files():

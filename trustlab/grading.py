@@ -621,7 +621,11 @@ def grade_submission(path: Path, ex: Exercise, limits: Limits,
         return result
         result.seconds = time.monotonic() - start
         return result
-    cells = [(i, c.source) for i, c in enumerate(nb.cells)
+    # (position, source, time limit): the setup cell imports pandas and the course's package,
+    # which on a busy machine can take longer than an answer cell may
+    cells = [(i, c.source, max(limits.cell_seconds, limits.startup_seconds)
+              if "setup" in (c.get("metadata", {}).get("tags") or []) else limits.cell_seconds)
+             for i, c in enumerate(nb.cells)
              if c.cell_type == "code" and c.source.strip() and not _is_check_cell(c.source)]
     ks = nb.get("metadata", {}).get("kernelspec", {}) or {}
     if isinstance(ks, dict) and ks.get("name") not in (None, "python3", "python"):
@@ -693,14 +697,15 @@ class _Runner:
             raise KernelCrashed("it stopped too many times")
         self._start()
         for src in self.good:  # replay what worked, without the cell that broke it
-            run = self.kernel.execute(src, min(self.limits.cell_seconds, self._left()))
+            run = self.kernel.execute(src, min(max(self.limits.cell_seconds,
+                                                   self.limits.startup_seconds), self._left()))
             if run.status in ("died", "timeout"):
                 raise KernelCrashed("re-running the cells after a restart failed")
 
-    def run_cells(self, cells: list[tuple[int, str]]) -> None:
+    def run_cells(self, cells: list[tuple[int, str, float]]) -> None:
         self._start()
-        for index, src in cells:
-            run = self.kernel.execute(src, min(self.limits.cell_seconds, self._left()))
+        for index, src, seconds in cells:
+            run = self.kernel.execute(src, min(seconds, self._left()))
             n = index + 1
             if run.status == "ok":
                 self.good.append(src)
