@@ -1,24 +1,53 @@
 """Public checks for exercise set 02-program (students get this file).
 
-Correct answers appear only as digests: see trustlab.checks.digest.
+Correct answers appear only as digests: see trustlab.checks.digest. ``VARIANT`` says which
+version of the set this file checks (the dates, states and statuses asked about and the digests
+of the answers).
 """
 
-from trustlab.checks import question
+from trustlab.checks import digest, question
+from trustlab.states import BY_ABBR
+
+VARIANT: dict = {}  # written by python -m trustlab exercises
+
+
+def _state_name(code):
+    return BY_ABBR[code][1] if code in BY_ABBR else code
+
+
+def _month(iso):
+    """'2024-12-01' -> 'December 2024'."""
+    import datetime as dt
+
+    return f"{dt.date.fromisoformat(iso):%B %Y}"
+
+
+def _agreements_text(since):
+    """Which agreements q1 and q2 count, for a message."""
+    return "agreements on the list" if since is None else \
+        f"agreements signed on or after {since}"
 
 
 @question("q1", points=1,
-          expected="the number of agreements (rows) on ICE's list, as a whole number",
-          hint="Each row of `agreements` is one agreement: len(agreements).")
+          expected="the number of agreements (rows) on ICE's list that the question asks "
+                   "about, as a whole number",
+          hint="Each row of `agreements` is one agreement: len(...) of the rows the question "
+               "asks about (if it names a date, keep rows whose 'signed' date is on or after "
+               "it first).")
 def q1(ck):
+    since = ck.param("since")
     v = ck.var("n_agreements")
     ck.is_type(v, int, "a whole number (an int)")
-    ck.equal(v, "966aa9d6defe312f", message=f"{v} is not the number of rows in `agreements`.")
+    what = "the number of rows in `agreements`" if since is None else \
+        f"the number of rows of `agreements` with `signed` on or after {since}"
+    ck.equal(v, ck.answer("n_agreements"), message=f"{v} is not {what}.")
 
 
 @question("q2", points=1,
-          expected="the number of distinct agencies (state + name) on the list, a whole number",
-          hint="Keep the columns ['state', 'agency'], drop duplicate rows, and count what is "
-               "left (.shape[0]).")
+          expected="the number of distinct agencies (state + name) holding the agreements of "
+                   "q1, a whole number",
+          hint="Take the same rows as in q1, keep the columns ['state', 'agency'], drop "
+               "duplicate rows, and count what is left (.shape[0]).")
 def q2(ck):
     v = ck.var("n_agencies")
     n = ck.var("n_agreements")
@@ -27,8 +56,10 @@ def q2(ck):
                        "agreements: count each agency once.")
     ck.require(v < n, "There cannot be more agencies than agreements: every agency on the list "
                       "holds at least one.")
-    ck.equal(v, "eae65a90e324a972", message=f"{v} is not the number of distinct agencies. Did "
-             "you identify agencies by state AND name?")
+    ck.equal(v, ck.answer("n_agencies"),
+             message=f"{v} is not the number of distinct agencies holding the "
+                     f"{_agreements_text(ck.param('since'))}. Did you identify agencies by "
+                     "state AND name, and take the same rows as in q1?")
 
 
 @question("q3", points=2,
@@ -38,73 +69,97 @@ def q2(ck):
                "agencies=('agency', 'nunique')).")
 def q3(ck):
     f = ck.var("state_table")
-    df = ck.var("agreements")
-    out = ck.call(f, df)
+    state = ck.param("state")
+    name = _state_name(state)
+    out = ck.call(f, ck.data("agreements_287g"))
     ck.require(out is not None, "Your function returns None: add a return statement.")
     ck.require(hasattr(out, "columns") and {"agreements", "agencies"} <= set(out.columns),
                "The result needs two columns named 'agreements' and 'agencies'.")
-    ck.require("FL" in out.index, "The result should be indexed by state code (e.g. 'FL'): "
-                                  "group by 'state' and keep it as the index.")
-    ck.equal(int(out.loc["FL", "agreements"]), "3ebde8f98be42b4b",
-             message="Florida's number of agreements is not right: count rows per state.")
-    ck.equal(int(out.loc["FL", "agencies"]), "549c905822150755",
-             message="Florida's number of agencies is not right: count distinct agency names "
+    ck.require(state in out.index, f"The result should be indexed by state code (e.g. "
+                                   f"'{state}'): group by 'state' and keep it as the index.")
+    ck.equal(int(out.loc[state, "agreements"]), ck.answer("state_agreements"),
+             message=f"{name}'s number of agreements is not right: count rows per state.")
+    ck.equal(int(out.loc[state, "agencies"]), ck.answer("state_agencies"),
+             message=f"{name}'s number of agencies is not right: count distinct agency names "
                      "per state (nunique), not rows.")
 
 
 @question("q4", points=1,
-          expected="the share of all agreements that are in Florida or Texas, between 0 and 1, "
-                   "rounded to 2 decimals",
-          hint="(agreements in FL + agreements in TX) / all agreements, then round(..., 2).")
+          expected="the share of all agreements that are in the two states the question "
+                   "names, between 0 and 1, rounded to 2 decimals",
+          hint="(agreements in the first state + agreements in the second) / all agreements, "
+               "then round(..., 2).")
 def q4(ck):
-    v = ck.var("share_fl_tx")
+    s1, s2 = ck.param("pair")
+    v = ck.var(f"share_{s1.lower()}_{s2.lower()}")
     ck.is_type(v, float, "a number")
     ck.require(0 <= v <= 1, f"A share lies between 0 and 1; you have {v}. Did you multiply by "
                             "100?")
-    ck.equal(v, "439f85aba5d6af98", round=2, message=f"{v} is not the share I expected.")
+    ck.equal(v, ck.answer("share"), round=2,
+             message=f"{v} is not the share of all agreements held in {_state_name(s1)} and "
+                     f"{_state_name(s2)} together.")
 
 
 @question("q5", points=1,
-          expected="the percentage growth from the December 2024 count to the September 2025 "
-                   "count, as a whole number",
+          expected="the percentage growth from the earlier reported count the question names "
+                   "to the later one, as a whole number",
           hint="growth = (end / start - 1) * 100, then round(...). Use rows with kind == "
                "'reported' and unit == 'agreements'.")
 def q5(ck):
+    d1, d2 = (_month(d) for d in ck.param("growth"))
     v = ck.var("growth_pct")
     ck.is_type(v, int, "a whole number (an int)")
-    ck.require(v > 100, f"{v}% is too small: the count grew several-fold. Did you divide the "
-                        "difference by the end value instead of the start value?")
-    ck.equal(v, "f8a01038a9bc739c", message=f"{v} is not the growth I expected. Check that you "
-             "took the December 2024 and September 2025 reported counts.")
+    ck.require(v > 0, f"{v}% would mean the count fell, but it grew between {d1} and {d2}. "
+                      "Did you divide the start by the end?")
+    ck.require(digest(v, None, ck.variant.salt) != ck.answer("growth_by_end"),
+               f"{v}% is the change divided by the {d2} count. Growth is measured from where "
+               f"the count started: divide by the {d1} count (end / start - 1).")
+    ck.equal(v, ck.answer("growth"), message=f"{v} is not the growth I expected. Check that "
+             f"you took the {d1} and {d2} reported counts of agreements.")
 
 
 @question("q6", points=1,
-          expected="a sorted list of the postal codes of states whose status is 'ban'",
-          hint="sorted(laws.loc[laws['status'] == 'ban', 'state']) gives a list.")
+          expected="a sorted list of the postal codes of states whose status is the one the "
+                   "question names (and, if it names a date, whose law took effect before it)",
+          hint="sorted(laws.loc[laws['status'] == STATUS, 'state']) gives a list; if the "
+               "question names a date, also keep only laws['effective'] < DATE.")
 def q6(ck):
-    v = ck.var("ban_states")
+    status, by = ck.param("laws")
+    v = ck.var(f"{status}_states")
     ck.is_type(v, list, "a list of strings")
     ck.require(v == sorted(v), "Sort the list alphabetically (sorted(...)).")
-    ck.require("IL" not in v and "CT" not in v,
-               "Illinois and Connecticut restrict cooperation but the table does not list them as "
-               "bans: keep only status == 'ban'.")
-    ck.require("ME" not in v,
-               "Maine's law (LD 1971) limits cooperation with immigration enforcement, but no "
-               "clause banning 287(g) agreements was found, so the table lists it as 'restrict'. "
-               "Keep only status == 'ban'.")
-    ck.equal(v, "370f5df3721161a2", message="That is not the list of states with status 'ban'.")
+    laws = ck.data("state_laws").set_index("state")
+    for code in v:
+        if code not in laws.index:
+            continue
+        other = laws.loc[code, "status"]
+        if code in ("IL", "CT") and status == "ban":
+            ck.require(False, "Illinois and Connecticut restrict cooperation but the table does "
+                              "not list them as bans: keep only status == 'ban'.")
+        if code == "ME" and status == "ban":
+            ck.require(False, "Maine's law (LD 1971) limits cooperation with immigration "
+                              "enforcement, but no clause banning 287(g) agreements was found, so "
+                              "the table lists it as 'restrict'. Keep only status == 'ban'.")
+        ck.require(other == status, f"The table lists {code} as '{other}', not '{status}': keep "
+                                    f"only status == '{status}'.")
+        if by is not None:
+            ck.require(str(laws.loc[code, "effective"])[:10] < by,
+                       f"{code}'s law took effect on {str(laws.loc[code, 'effective'])[:10]}, not "
+                       f"before {by}: also keep only laws['effective'] < '{by}'.")
+    ck.equal(v, ck.answer("states"), message=f"That is not the list of states with status "
+             f"'{status}'" + ("" if by is None else f" whose law took effect before {by}") + ".")
 
 
 @question("q7", points=1, expected="one letter: the model used in field policing",
           hint="Reread the three models: which one works on the street rather than in the jail?")
 def q7(ck):
-    ck.choice(ck.var("q7_answer"), "f1c8b296586677ee")
+    ck.choice(ck.var("q7_answer"), ck.answer("q7"))
 
 
 @question("q8", points=1, expected="one letter: what the ICE list counts",
           hint="Compare your answers to q1 and q2.")
 def q8(ck):
-    ck.choice(ck.var("q8_answer"), "d05faa460a5b4fbb")
+    ck.choice(ck.var("q8_answer"), ck.answer("q8"))
 
 
 @question("q10", points=1,
@@ -121,8 +176,9 @@ def q10(ck):
                           "reported counts. Sort by 'date' and take the last row.")
     ck.require(n != 1168, "1,168 (January 2026) counts agencies with trained officers, not "
                           "agreements: keep only rows with unit == 'agreements'.")
-    ck.equal(n, "4a9468b1326f9433", message=f"{n} is not the count of the latest row that "
+    ck.equal(n, ck.answer("latest_count"), message=f"{n} is not the count of the latest row that "
              "counts agreements for all models.")
-    ck.equal(q, "007e8d4cf2822e50", message=f"'{q}' is not that row's qualifier. The source "
+    ck.equal(q, ck.answer("latest_qualifier"),
+             message=f"'{q}' is not that row's qualifier. The source "
              "said 'over 1,500': the true number is higher, so the figure is a lower bound, "
              "and a fair sentence says 'more than 1,500 agreements'.")
