@@ -10,6 +10,9 @@ non-zero when a budget is broken. Budgets (2-core machine):
 * no page's HTML is over 500 KB;
 * chart scripts are loaded only on pages with charts;
 * zero requests to third-party hosts.
+
+It also times the grader (one submission; a class of 40 graded two at a time): measured and
+reported, with no budget set.
 """
 
 from __future__ import annotations
@@ -105,13 +108,49 @@ def install_measure() -> tuple[float, float]:
     return seconds, size
 
 
+def grading_measure(n: int = 40, jobs: int = 2) -> list[tuple[str, str, str]]:
+    """Seconds to grade one submission of set 00, and a class of ``n`` with ``jobs`` at a
+    time (half of them complete answer keys, half untouched student notebooks)."""
+    from trustlab import exercises
+    from trustlab.grading import Limits, grade_all
+
+    exercises.generate(verbose=False)
+    name = "00-getting-started"
+    key = exercises.DIST / "keys" / f"{name}-key.ipynb"
+    blank = exercises.STUDENT / f"{name}.ipynb"
+    ex = exercises.load_exercise(name)
+    with tempfile.TemporaryDirectory() as tmp:
+        subs = []
+        for i in range(n):
+            sub = Path(tmp) / f"student{i:02d}.ipynb"
+            shutil.copy(key if i % 2 == 0 else blank, sub)
+            subs.append(sub)
+        start = time.perf_counter()
+        one = grade_all(ex, subs[:1], Limits(), jobs=1)
+        single = time.perf_counter() - start
+        start = time.perf_counter()
+        results = grade_all(ex, subs, Limits(), jobs=jobs)
+        whole = time.perf_counter() - start
+    ok = sum(r.total == r.possible for r in results)
+    return [("grade one submission (set 00, full answers)", f"{single:.1f} s",
+             f"{one[0].total:g}/{one[0].possible:g} points"),
+            (f"grade a class of {n} (set 00) with -j {jobs}", f"{whole:.1f} s",
+             f"{whole / n:.2f} s per submission; {ok} full marks as expected ({n // 2 + n % 2})")]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--only-grading", action="store_true",
+                    help="only time the grader (one submission, a class of 40 with -j 2)")
     ap.add_argument("--skip-install", action="store_true", help="do not time a fresh install")
     ap.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
     args = ap.parse_args()
     rows: list[tuple[str, str, str]] = []
     problems: list[str] = []
+    if args.only_grading:
+        for row in grading_measure():
+            print(" | ".join(row))
+        return 0
 
     shutil.rmtree(BUILD, ignore_errors=True)
     cold = build()
@@ -161,6 +200,7 @@ def main() -> int:
         if w["has_chart"] != w["loads_chart_js"]:
             problems.append(f"{w['page']}: chart scripts on a page without charts, or missing")
         problems += [f"{w['page']}: external request {u}" for u in w["external"]]
+    rows += grading_measure()
     if not args.skip_tests:
         t, proc = timed([str(BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"])
         rows.append(("whole test suite", f"{t:.1f} s", "passed" if proc.returncode == 0

@@ -287,3 +287,61 @@ def test_sandbox_kills_a_detached_process_tree(tmp_path):
     assert proc.returncode == 0
     time.sleep(0.2)
     assert not [p for p in leftover_processes() if f"{MARK}x" in p]
+
+
+# ------------------------------------------------------------------------------------------
+# Class variants
+
+
+@pytest.fixture(scope="module")
+def variants(tmp_path_factory):
+    """A class key, the class's variant of every set, and each set's variant key and public
+    key graded against it (all in one parallel run)."""
+    tmp = tmp_path_factory.mktemp("variant")
+    key_file = tmp / "class.key"
+    key_file.write_text("test-class-key-0123456789abcdef\n")
+    exercises.class_set(key_file, tmp / "out")
+    key = exercises.read_class_key(key_file)
+    out = {}
+    for name in [p.stem for p in exercises.sources()]:
+        ex = exercises.load_exercise(name, key)
+        subs = [tmp / "out" / "keys" / f"{name}-key.ipynb",
+                ROOT / "exercises" / "dist" / "keys" / f"{name}-key.ipynb"]
+        out[name] = (ex, grade_all(ex, subs, Limits(), jobs=2))
+    return {"dir": tmp, "graded": out}
+
+
+def test_a_class_variant_is_answered_by_its_own_key_and_not_by_the_public_one(variants):
+    for name, (ex, (own, public)) in variants["graded"].items():
+        assert ex.variant.id and ex.variant.salt
+        assert own.total == own.possible > 0, (name, own)
+        lost = [q.name for q in public.questions if not q.passed]
+        # at least half of the auto-checked questions ask something else in the variant
+        assert len(lost) >= len(ex.order) / 2, (name, lost)
+
+
+def test_a_class_variant_shuffles_options_and_salts_digests(variants):
+    shuffled = 0
+    for name, (ex, _) in variants["graded"].items():
+        public = exercises.load_exercise(name)
+        assert public.variant.id == "" and public.variant.salt == ""
+        assert set(ex.variant.answers.values()).isdisjoint(public.variant.answers.values())
+        shuffled += sum(any(k != v for k, v in m.items()) for m in ex.variant.letters.values())
+    assert shuffled >= 5
+
+
+def test_the_class_variant_student_set_runs_and_teaches(variants):
+    from nbclient import NotebookClient
+
+    folder = variants["dir"] / "out" / "student"
+    nb = nbformat.read(folder / f"{SET}.ipynb", as_version=4)
+    text = "\n".join(c.source for c in nb.cells)
+    assert "{{" not in text and "# SOLUTION" not in text
+    NotebookClient(nb, timeout=120, allow_errors=True,
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.output_type == "error"]
+    assert not errors, errors
+    feedback = [o.get("data", {}).get("text/plain", "") for c in nb.cells
+                if c.cell_type == "code" and 'check("q' in c.source for o in c.outputs]
+    assert feedback and all("not yet" in f and "Expected:" in f for f in feedback), feedback
