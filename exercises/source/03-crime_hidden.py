@@ -2,20 +2,29 @@
 
 from trustlab.checks import question
 
+# Groups and years the public check does not ask about, so a function that only works for
+# one group (or returns a typed-in number) loses the points.
+_OTHER_GROUPS = [(["OR", "NV", "AZ"], 2019), (["ME", "NH", "VT"], 2005), (["DC"], 2010)]
+
 
 @question("q2", hidden=True)
 def q2_other_groups(ck):
     f = ck.var("group_rate")
-    panel = ck.var("panel")
-    ck.equal(round(float(ck.call(f, panel, ["OR", "NV", "AZ"], 2019)), 1), "e5abd4700d5155ee",
-             round=1, message="group_rate is wrong for Oregon, Nevada and Arizona in 2019.")
+    panel = ck.data("crime_panel")
+    for states, year in _OTHER_GROUPS:
+        part = panel[panel["state_abbr"].isin(states) & (panel["year"] == year)]
+        want = float(part["violent_crime"].sum() / part["population"].sum() * 100_000)
+        got = ck.call(f, panel, states, year)
+        ck.require(got is not None and abs(float(got) - want) < 0.06,
+                   f"group_rate is wrong for {', '.join(states)} in {year}.")
 
 
 @question("q3", hidden=True)
 def q3_matches_helper(ck):
     from trustlab import crime
 
-    panel = ck.var("panel")
-    ref = crime.did(panel, "CA", 2018, window=4).estimate
+    start = ck.param("before_start")
+    ref = crime.did(ck.data("crime_panel"), "CA", 2018, window=2018 - start).estimate
     ck.require(abs(ck.var("did_ca") - ref) < 0.06,
-               "did_ca does not match the course's difference-in-differences for California.")
+               "did_ca does not match the course's difference-in-differences for California "
+               f"(before {start}-2017, after 2018-2019).")
