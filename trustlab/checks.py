@@ -24,6 +24,7 @@ from typing import Any
 
 REGISTRY: dict[str, dict[str, list[Question]]] = {}
 _LOADING: list[str] = []  # name of the check module being loaded
+_CURRENT: Checker | None = None  # the most recently created Checker, used by check()
 
 
 # ------------------------------------------------------------------------------------------
@@ -167,6 +168,28 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def show(value: Any) -> str:
+    """A value for a feedback message: numbers with thousands separators (30,264; 1,234.5),
+    anything else (a string, a list, a table) as a short repr. Safe for any value a student
+    might give, unlike ``f"{v:,}"``, which fails when ``v`` is a string."""
+    try:
+        import numpy as np
+        if isinstance(value, np.generic):
+            value = value.item()
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return f"{int(value):,}"
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        v = float(value)
+        if math.isfinite(v) and v.is_integer():
+            return f"{int(v):,}"
+        if math.isfinite(v):
+            return f"{round(v, 4):,}"
+        return repr(v)
+    return _short(value)
+
+
 def _is_student_frame(filename: str) -> bool:
     return filename.startswith("<ipython-input") or "ipykernel_" in filename or \
         filename.startswith("<cell")
@@ -273,6 +296,8 @@ class Checker:
         self.path = found
         self.questions = load_checks(found)
         self._ns = ns
+        global _CURRENT
+        _CURRENT = self
 
     def _namespace(self) -> dict:
         if self._ns is not None:
@@ -295,3 +320,17 @@ class Checker:
 
     def check_all(self) -> list[Result]:
         return [self.check(n) for n in sorted(self.questions)]
+
+
+def check(name: str) -> Result:
+    """Run the checks of question ``name`` with the exercise set's Checker (made by the setup
+    cell). A check cell is ``from trustlab.checks import check`` then ``check("q1")``, so it
+    still explains itself after a kernel restart instead of failing with a NameError."""
+    if _CURRENT is None:
+        return Result(name, False, 0, 0,
+                      "The checks are not loaded yet. Run the setup cell first (the first code "
+                      "cell of this notebook, the one with `Checker(...)`), then your answer "
+                      "cell, then this check again. After a kernel restart Python forgets "
+                      "everything you ran before, so the easiest way back is Run > Run All "
+                      "Cells.")
+    return _CURRENT.check(name)

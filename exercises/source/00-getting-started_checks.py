@@ -3,7 +3,7 @@
 Correct answers appear only as digests: see trustlab.checks.digest.
 """
 
-from trustlab.checks import question
+from trustlab.checks import question, show
 
 
 @question("q1", points=1,
@@ -51,7 +51,7 @@ def q4(ck):
     removals = ck.var("removals")
     v = ck.call(f, removals, 2009, 2012)
     ck.require(v is not None, "Your function returns None: add a return statement.")
-    ck.equal(int(v), "9275363158b8ec0d", message=f"total_between(removals, 2009, 2012) gave {v:,}, "
+    ck.equal(int(v), "9275363158b8ec0d", message=f"total_between(removals, 2009, 2012) gave {show(v)}, "
              "which is not the total I expected. Are both end years included, and did you add "
              "removals and returns?")
 

@@ -3,7 +3,7 @@
 Correct answers appear only as digests: see trustlab.checks.digest.
 """
 
-from trustlab.checks import question
+from trustlab.checks import question, show
 
 
 @question("q1", points=1,
@@ -18,7 +18,7 @@ def q1(ck):
                            "year, or use == instead of >= and <=?")
     ck.require(v < 250_000, "That is too large: did you add returns, or include years outside "
                             "1930-1939?")
-    ck.equal(v, "145433f0506c09a8", message=f"{v:,} is not the total I expected. Are both "
+    ck.equal(v, "145433f0506c09a8", message=f"{show(v)} is not the total I expected. Are both "
              "1930 and 1939 included, and did you sum the 'removals' column only?")
 
 
@@ -54,9 +54,9 @@ def q4(ck):
     ck.is_type(rem, int, "a whole number (an int)")
     ck.is_type(tot, int, "a whole number (an int)")
     ck.require(tot > rem, "obama_total should be larger than obama_removals: it adds returns.")
-    ck.equal(rem, "20a34b51c853c7e6", message=f"obama_removals = {rem:,} is not what I "
+    ck.equal(rem, "20a34b51c853c7e6", message=f"obama_removals = {show(rem)} is not what I "
              "expected. Are both 2009 and 2016 included?")
-    ck.equal(tot, "2580d52bba39e822", message=f"obama_total = {tot:,} is not what I expected. "
+    ck.equal(tot, "2580d52bba39e822", message=f"obama_total = {show(tot)} is not what I expected. "
              "Did you add the sums of both columns over the same fiscal years?")
 
 
@@ -71,7 +71,7 @@ def q5(ck):
     v = ck.call(f, removals, admins, "Reagan")
     ck.require(v is not None, "Your function returns None: add a return statement.")
     ck.equal(int(v), "56f79aca01b1244c", message=f"total_for(removals, admins, 'Reagan') gave "
-             f"{v:,}, not the total I expected. Reagan's fiscal years are 1981 to 1988: are "
+             f"{show(v)}, not the total I expected. Reagan's fiscal years are 1981 to 1988: are "
              "both ends included, and did you add removals and returns?")
 
 
