@@ -114,7 +114,7 @@ def grading_measure(n: int = 40, jobs: int = 2) -> list[tuple[str, str, str]]:
     from trustlab import exercises
     from trustlab.grading import Limits, grade_all
 
-    exercises.generate(verbose=False)
+    exercises.generate(verbose=False, student=False)
     name = "00-getting-started"
     key = exercises.DIST / "keys" / f"{name}-key.ipynb"
     blank = exercises.STUDENT / f"{name}.ipynb"

@@ -135,3 +135,21 @@ def test_theme_icon_script_is_slimmed_and_icons_still_have_a_font(built_book):
         "stub in trustlab/sphinxext.py must be revisited")
     assert (built_book / "_static" / "vendor" / "fontawesome" / "webfonts"
             / "fa-solid-900.woff2").is_file()
+
+
+def test_exercise_pages_link_the_notebook_and_its_checks_as_downloads(built_book):
+    student = ROOT / "exercises" / "student"
+    for nb in sorted(student.glob("[0-9]*.ipynb")):
+        if nb.name.endswith(".new.ipynb"):
+            continue
+        page = built_book / "exercises" / "student" / f"{nb.stem}.html"
+        note = re.search(r"<p><strong>This exercise set has two files.*?</p>", page.read_text(),
+                         re.S)
+        assert note, f"{page}: no note on the two files"
+        hrefs = re.findall(r'class="reference download internal" download="" href="([^"]+)"',
+                           note.group(0))
+        names = [Path(h).name for h in hrefs]
+        assert names == [nb.name, f"{nb.stem}_checks.py"], (page, names)
+        for href in hrefs:
+            target = (page.parent / href).resolve()
+            assert target.read_bytes() == (student / target.name).read_bytes(), href

@@ -5,6 +5,7 @@ cell; the autograder scores submissions."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from trustlab.checks import digest
 ROOT = Path(__file__).resolve().parent.parent
 STUDENT = ROOT / "exercises" / "student"
 SETS = [p.stem for p in exercises.sources()]
+CHECK_CELL = re.compile(r'(?:from trustlab\.checks import check\n)?(?:grader\.)?check\("(\w+)"\)')
 
 
 def run_notebook(nb: nbformat.NotebookNode, folder: Path) -> nbformat.NotebookNode:
@@ -29,11 +31,13 @@ def run_notebook(nb: nbformat.NotebookNode, folder: Path) -> nbformat.NotebookNo
 
 
 def check_outputs(nb: nbformat.NotebookNode) -> dict[str, str]:
-    """{question: feedback text} for every `grader.check("qN")` cell."""
+    """{question: feedback text} for every check cell: `check("qN")` (after
+    `from trustlab.checks import check`) or the older `grader.check("qN")`."""
     out = {}
     for cell in nb.cells:
-        if cell.cell_type == "code" and cell.source.startswith("grader.check("):
-            q = cell.source.split('"')[1]
+        m = CHECK_CELL.fullmatch(cell.source.strip())
+        if cell.cell_type == "code" and m:
+            q = m.group(1)
             texts = []
             for o in cell.outputs:
                 if o.output_type == "error":
@@ -62,7 +66,7 @@ def test_student_files_are_up_to_date_with_sources():
 
 @pytest.mark.parametrize("name", SETS)
 def test_solution_key_passes_public_and_hidden_checks(name, tmp_path):
-    exercises.generate(verbose=False)
+    exercises.generate(verbose=False, student=False)
     key = exercises.DIST / "keys" / f"{name}-key.ipynb"
     result = exercises.grade(name, [key], tmp_path / "g.csv")[0]
     assert not result.error and not result.notes, result
@@ -74,7 +78,7 @@ def test_untouched_student_notebook_runs_and_every_check_teaches(name, student_d
     nb = run_notebook(nbformat.read(student_dir / f"{name}.ipynb", as_version=4), student_dir)
     assert not errors(nb), errors(nb)
     feedback = check_outputs(nb)
-    assert feedback, "no grader.check cells"
+    assert feedback, "no check cells"
     for q, text in feedback.items():
         assert "not yet" in text and "Expected:" in text and "Hint:" in text, (q, text)
         assert "Traceback" not in text and "AssertionError" not in text, (q, text)

@@ -35,7 +35,7 @@ def key_cells() -> list:
 
 @pytest.fixture(scope="module", autouse=True)
 def _generated():
-    exercises.generate(verbose=False)
+    exercises.generate(verbose=False, student=False)
 
 
 def notebook(tmp: Path, name: str, cells: list[str], kernel: str = "python3") -> Path:

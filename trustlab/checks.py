@@ -15,6 +15,7 @@ import importlib.util
 import linecache
 import math
 import numbers
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -193,12 +194,9 @@ class Check:
         self.last = f"`{name}`"
         if name not in self.ns:
             missing = getattr(self.ns, "missing_message", None)
-            if missing is not None:
+            if missing is not None:  # grading: the kernel wrote the message
                 raise CheckFailed(missing(name))
-            raise CheckFailed(
-                f"I could not find a variable called `{name}`. Run the cell where you define "
-                f"it (cells run top to bottom). If you deleted that cell, add a cell with "
-                f"`{name} = ...` above this check and fill in your answer.")
+            raise CheckFailed(missing_variable_message(name, self.ns))
         value = self.ns[name]
         if value is Ellipsis:
             raise CheckFailed(f"`{name}` is still `...`: replace the `...` with your answer "
@@ -255,6 +253,29 @@ class Check:
             return func(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - we explain the student's own exception
             raise CheckFailed(explain_exception(exc, f"calling `{call}`")) from None
+
+
+_BARE_LETTER = r"\s*=\s*([A-Fa-f])\s*(?:#.*)?$"
+
+
+def missing_variable_message(name: str, ns: dict) -> str:
+    """What to tell a student whose variable ``name`` does not exist. If the notebook's input
+    history (IPython's ``In``) shows ``name = b``, a letter without quotes, the cell failed with
+    a NameError; say to put the letter in quotes. Otherwise: run (or re-create) the cell."""
+    history = ns.get("In")
+    if isinstance(history, list):
+        assign = re.compile(rf"^\s*{re.escape(name)}{_BARE_LETTER}", re.MULTILINE)
+        for source in reversed(history):
+            m = assign.search(source) if isinstance(source, str) else None
+            if m:
+                letter = m.group(1)
+                return (f"`{name}` was never set, because your cell says `{name} = {letter}` "
+                        f"without quotes, so Python looked for a variable called {letter}. Put "
+                        f"the letter in quotes: `{name} = \"{letter}\"`, run that cell, then "
+                        "this check again.")
+    return (f"I could not find a variable called `{name}`. Run the cell where you define "
+            f"it (cells run top to bottom). If you deleted that cell, add a cell with "
+            f"`{name} = ...` above this check and fill in your answer.")
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -330,16 +351,19 @@ class Result:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
+        def _html(text: str) -> str:
+            return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
         if self.passed:
             return (f'<div class="trustlab-check ok" role="status"><strong>&#10004; '
                     f"{html.escape(self.question)}</strong>: all checks passed. Well done.</div>")
         parts = [f'<div class="trustlab-check fail" role="status" style="border-left:4px solid '
                  f'#b26b00;padding:.3em .8em"><strong>{html.escape(self.question)}: not yet.'
-                 f"</strong> {html.escape(self.message)}"]
+                 f"</strong> {_html(self.message)}"]
         if self.expected:
-            parts.append(f"<br><em>Expected:</em> {html.escape(self.expected)}.")
+            parts.append(f"<br><em>Expected:</em> {_html(self.expected)}.")
         if self.hint:
-            parts.append(f"<br><em>Hint:</em> {html.escape(self.hint)}")
+            parts.append(f"<br><em>Hint:</em> {_html(self.hint)}")
         return "".join(parts) + "</div>"
 
     def __repr__(self) -> str:
@@ -415,6 +439,7 @@ class Checker:
         self._ns = ns
         global _CURRENT
         _CURRENT = self
+        install_short_errors()
 
     def _namespace(self) -> dict:
         if self._ns is not None:
@@ -426,7 +451,10 @@ class Checker:
                 return shell.user_ns
         except ImportError:  # pragma: no cover
             pass
-        return sys._getframe(2).f_globals
+        frame = sys._getframe(1)  # the caller outside this module (check() or grader.check)
+        while frame.f_back is not None and frame.f_globals.get("__name__") == __name__:
+            frame = frame.f_back
+        return frame.f_globals
 
     def check(self, name: str) -> Result:
         if name not in self.questions:
@@ -451,3 +479,85 @@ def check(name: str) -> Result:
                       "everything you ran before, so the easiest way back is Run > Run All "
                       "Cells.")
     return _CURRENT.check(name)
+
+
+def summary() -> None:
+    """Print one line per auto-checked question (passed / not yet) and the public total, for
+    the "Before you hand in" cell at the end of a student notebook."""
+    if _CURRENT is None:
+        print(check("summary").text())
+        return
+    def natural(name: str) -> tuple:  # q2 before q10
+        return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))
+
+    results = [_CURRENT.check(n) for n in sorted(_CURRENT.questions, key=natural)]
+    width = max((len(r.question) for r in results), default=0)
+    for r in results:
+        state = "passed" if r.passed else "not yet"
+        print(f"{r.question:<{width}}  {state:<7}  ({show(r.points)} of {show(r.possible)} "
+              f"point{'' if r.possible == 1 else 's'})")
+    passed = sum(r.passed for r in results)
+    print(f"Public checks: {passed} of {len(results)} questions passed, "
+          f"{show(sum(r.points for r in results))} of {show(sum(r.possible for r in results))} "
+          "points.")
+    print("Your grade can differ: the instructor's grading also runs hidden checks, and "
+          "discussion answers are read by a person.")
+
+
+# ------------------------------------------------------------------------------------------
+# Short errors in answer cells
+
+_HANDLER_FLAG = "_trustlab_short_errors"
+
+
+def short_error(etype: type, value: BaseException, tb: Any) -> list[str]:
+    """Two or three lines for an exception in a student's cell, instead of a traceback wall:
+    the failing line, the error, and where to look next."""
+    frames = [f for f in traceback.extract_tb(tb) if _is_student_frame(f.filename)]
+    line = ""
+    where = "Your code failed"
+    if frames:
+        f = frames[-1]
+        line = (f.line or linecache.getline(f.filename, f.lineno)).strip()
+        where = f"Line {f.lineno} of your code failed" + (f": `{line}`" if line else "")
+    lines = [f"{where}", f"{etype.__name__}: {value}"]
+    bare = re.fullmatch(r"name '([A-Fa-f])' is not defined", str(value))
+    if etype is NameError and bare:
+        letter = bare.group(1)
+        target = re.match(r"\s*([A-Za-z_]\w*)\s*=\s*" + letter + r"\s*(?:#.*)?$", line)
+        fixed = f'{target.group(1)} = "{letter}"' if target else f'"{letter}"'
+        lines.append(f"Put the letter in quotes: `{fixed}`, then run the cell again.")
+    else:
+        lines.append("The check below explains what was expected. Run %tb in a new cell to "
+                     "see the full error.")
+    return lines
+
+
+def _short_error_handler(shell: Any, etype: type, value: BaseException, tb: Any,
+                         tb_offset: int | None = None) -> list[str]:
+    if issubclass(etype, SyntaxError) or etype.__name__ == "UsageError":
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)  # already short
+        return []
+    # Remember the exception so that %tb can show the full traceback.
+    sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb
+    sys.last_exc = value
+    stb = short_error(etype, value, tb)
+    # Shown as an error output, so the cell still counts as failed (for nbclient and graders).
+    shell._showtraceback(etype, value, stb)
+    return stb
+
+
+def install_short_errors() -> bool:
+    """Inside IPython, show errors in the student's cells as short explanations (once per
+    kernel). Returns True if the handler is (now) installed."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    if not getattr(shell, _HANDLER_FLAG, False):
+        shell.set_custom_exc((Exception,), _short_error_handler)
+        setattr(shell, _HANDLER_FLAG, True)
+    return True

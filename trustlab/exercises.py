@@ -11,6 +11,8 @@ Sources live in ``exercises/source/`` (see ``exercises/README.md``). Generated:
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import os
 import re
 import tempfile
@@ -71,6 +73,37 @@ def _tags(cell) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
 
 
+_CHECK_CELL = re.compile(r'(from trustlab\.checks import check\n)?(grader\.)?check\("\w+"\)\s*')
+RAISES = "raises-exception"  # Run All (JupyterLab, Notebook 7, nbclient, nbval) goes on past it
+
+
+def files_cell(name: str) -> nbformat.NotebookNode:
+    """The first cell of a student notebook: its two files, and that they go in one folder."""
+    return nbformat.v4.new_markdown_cell(
+        f"**This exercise set has two files:** [`{name}.ipynb`]({name}.ipynb) (this notebook) "
+        f"and [`{name}_checks.py`]({name}_checks.py) (its checks). Put both in the same "
+        "folder before you start: the checks cannot run without the second file.",
+        id="trustlab-files")
+
+
+def hand_in_cells() -> list[nbformat.NotebookNode]:
+    """The closing section of every student notebook."""
+    return [
+        nbformat.v4.new_markdown_cell(
+            "## Before you hand in\n\n"
+            "1. Choose **Kernel > Restart Kernel and Run All Cells**. Your notebook must work "
+            "from the top, in order, because that is how it is graded.\n"
+            "2. Read every check's message, and the summary below.\n"
+            "3. Save the notebook (**File > Save**).\n"
+            "4. Hand in exactly this file, under its own name (the `.ipynb` file, not the "
+            "`_checks.py` file).\n\n"
+            "Your answers to the discussion questions are in the text cells you wrote, so "
+            "they are handed in with the notebook.", id="trustlab-hand-in"),
+        nbformat.v4.new_code_cell("from trustlab.checks import summary\nsummary()",
+                                  id="trustlab-summary"),
+    ]
+
+
 def student_notebook(nb: nbformat.NotebookNode, where: str) -> nbformat.NotebookNode:
     out = copy.deepcopy(nb)
     cells = []
@@ -82,12 +115,43 @@ def student_notebook(nb: nbformat.NotebookNode, where: str) -> nbformat.Notebook
             cell.source = strip_solutions(cell.source, f"{where}, cell {i + 1}")
             cell.outputs = []
             cell.execution_count = None
+            # A broken answer must not stop Run All before the checks that explain it.
+            if "setup" not in tags and not _CHECK_CELL.fullmatch(cell.source) \
+                    and RAISES not in tags:
+                cell.metadata["tags"] = tags + [RAISES]
         elif cell.cell_type == "markdown" and "discussion" in tags:
             cell.source = DISCUSSION_PLACEHOLDER
         cells.append(cell)
-    out.cells = cells
+    name = Path(where).stem
+    # The files note goes right under the title (a page's title must stay its first heading).
+    top = 1 if cells and cells[0].cell_type == "markdown" and cells[0].source.startswith("# ") \
+        else 0
+    out.cells = cells[:top] + [files_cell(name)] + cells[top:] + hand_in_cells()
     out.metadata.pop("widgets", None)
+    out.metadata.setdefault("trustlab", {})["generated"] = content_hash(out)
     return out
+
+
+def content_hash(nb: nbformat.NotebookNode) -> str:
+    """A fingerprint of what a student can change in a notebook: each cell's type, source and
+    outputs. Running or editing a notebook changes it; opening and saving it does not."""
+    cells = [[c.cell_type, c.source, c.get("outputs", []), c.get("execution_count")]
+             for c in nb.cells]
+    return hashlib.sha256(json.dumps(cells, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def student_changed(path: Path) -> bool:
+    """True if the student notebook at ``path`` is no longer as it was generated (a student ran
+    or edited it). A notebook without a recorded hash counts as changed once it has outputs."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001 - unreadable: certainly not what we generated
+        return True
+    recorded = nb.metadata.get("trustlab", {}).get("generated")
+    if recorded is None:
+        return any(c.get("outputs") or c.get("execution_count") for c in nb.cells
+                   if c.cell_type == "code")
+    return recorded != content_hash(nb)
 
 
 def key_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -309,16 +373,37 @@ def build(src: Path, key: str | None = None) -> tuple[dict[str, str], Plan]:
     return out, pl
 
 
-def generate(verbose: bool = True) -> list[str]:
-    """Write every generated file; return the ones that changed."""
+def generate(verbose: bool = True, student: bool = True) -> list[str]:
+    """Write every generated file; return the ones that changed. ``student=False`` skips the
+    student files. A student notebook that a student ran or edited is never overwritten: the
+    new version goes next to it as ``NN-slug.new.ipynb``."""
     changed = []
     for src in sources():
         for rel, text in render(src).items():
-            if _write_if_changed(ROOT / "exercises" / rel, text):
+            path = ROOT / "exercises" / rel
+            if rel.startswith("student/"):
+                if not student:
+                    continue
+                path = STUDENT / rel.removeprefix("student/")
+                if path.suffix == ".ipynb" and path.is_file() and student_changed(path) \
+                        and path.read_text(encoding="utf-8") != text:
+                    new = path.with_name(path.stem + ".new.ipynb")
+                    if _write_if_changed(new, text):
+                        changed.append(f"student/{new.name}")
+                    print(f"{_shown(path)} was run or edited since it was generated, so I did "
+                          f"not overwrite it (your work in it is safe). The new version is "
+                          f"{_shown(new)}: open it and copy your answers over, or delete "
+                          f"{path.name} and run `make exercises` again to replace it.")
+                    continue
+            if _write_if_changed(path, text):
                 changed.append(rel)
     if verbose:
         print("\n".join(f"wrote exercises/{c}" for c in changed) or "exercises up to date")
     return changed
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def stale_student_files() -> list[str]:

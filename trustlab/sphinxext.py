@@ -5,6 +5,8 @@
 * Fails the build (a warning, and the book builds with ``-W``) when a chart has no text
   description, so every chart has alt text.
 * Expands ``<!-- trustlab:datasheets -->`` in a page into the datasheets of every dataset.
+* On an exercise page (a student notebook), makes the notebook's link to its own file a
+  download of that ``.ipynb``, as its link to the ``_checks.py`` file already is.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 
 from . import __version__
@@ -527,8 +531,28 @@ def _offline_mathjax(app: Sphinx, exception: Exception | None) -> None:
             f.write_text(text, encoding="utf-8")
 
 
+class ExerciseNotebookDownload(SphinxTransform):
+    """In Jupyter, ``[NN-slug.ipynb](NN-slug.ipynb)`` at the top of a student notebook opens the
+    file; in the book MyST would make it a link to the page itself. Make it a download of the
+    notebook file (before Sphinx collects the downloads of the page)."""
+
+    default_priority = 400  # before DoctreeReadEvent (880), which collects downloads
+
+    def apply(self, **kwargs: Any) -> None:
+        docname = self.env.docname
+        if not docname.startswith("exercises/student/"):
+            return
+        for xref in list(self.document.findall(addnodes.pending_xref)):
+            if xref.get("refdomain") == "doc" and xref.get("reftarget") == docname:
+                link = addnodes.download_reference(
+                    "", "", *xref.children, refdoc=docname, refexplicit=True,
+                    reftarget=Path(docname).name + ".ipynb")
+                xref.replace_self(link)
+
+
 def setup(app: Sphinx) -> dict:
     _disable_thebe(app)
+    app.add_transform(ExerciseNotebookDownload)
     app.connect("build-finished", _slim_fontawesome)
     # after sphinx-mathjax-offline has copied MathJax (default priority 500)
     app.connect("build-finished", _offline_mathjax, priority=900)
