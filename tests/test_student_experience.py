@@ -99,7 +99,7 @@ def test_missing_variable_message_reads_the_input_history():
 def test_a_numeric_string_answer_gets_a_clean_message():
     ns = {"total_between": lambda df, start, end: "12345", "removals": None}
     text = Checker("00-getting-started", folder=STUDENT, ns=ns).check("q4").text()
-    assert "total_between(removals, 2009, 2012) gave '12345'" in text
+    assert "should be a whole number (an int), but it is a str (`'12345'`)" in text
     assert "Cannot specify" not in text and "raised" not in text
 
 
