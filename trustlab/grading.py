@@ -26,13 +26,10 @@ they are scored. See ``exercises/README.md`` for what the sandbox guards against
 
 from __future__ import annotations
 
-import base64
 import json
-import math
 import os
 import pickle
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
@@ -47,7 +44,7 @@ from typing import Any
 
 import nbformat
 
-from .checks import Check, Need, Question, Result, Variant, run_question
+from .checks import Need, Question, Result, Variant, run_question
 from .gradebook import QuestionResult, SubmissionResult, question_order, student_id
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -259,7 +256,7 @@ def decode(v: Any, var: str = "") -> Any:
     if t == "ndarray":
         import numpy as np
 
-        return np.array(decode(v.get("v")), dtype=object).tolist() and np.array(decode(v["v"]))
+        return np.array(decode(v.get("v")))
     if t == "datetime":
         import pandas as pd
 
@@ -561,9 +558,6 @@ class Exercise:
     order: list[str] = field(default_factory=list)
 
 
-CHECK_CELL_FORMS = ('grader.check("{q}")', 'from trustlab.checks import check\ncheck("{q}")')
-
-
 def _is_check_cell(source: str) -> bool:
     import re
 
@@ -828,11 +822,3 @@ def grade_all(ex: Exercise, paths: list[Path], limits: Limits, jobs: int = 1,
 def make_exercise(name: str, questions: dict[str, list[Question]], variant: Variant,
                   public_checks: str) -> Exercise:
     return Exercise(name, questions, variant, public_checks, question_order(list(questions)))
-
-
-def is_finite(x: Any) -> bool:  # small helper for callers formatting numbers
-    return isinstance(x, (int, float)) and math.isfinite(x)
-
-
-__all__ = ["Check", "Exercise", "Limits", "grade_all", "grade_submission", "make_exercise",
-           "read_submission", "shutil", "base64"]
