@@ -132,10 +132,11 @@ def graded(tmp_path_factory):
         "class Evil:\n    def __reduce__(self):\n"
         f"        return (open, ({str(Path('/tmp') / (MARK + '-unpickled'))!r}, 'w'))\n"
         "share_returns_1954 = Evil()\n")
+    guard = "from trustlab import offline\nassert offline._installed, 'GUARD-OFF'\n"
     kill_parent = "import os, signal\ntry:\n    os.kill(os.getppid(), signal.SIGKILL)\n" \
                   "except OSError:\n    pass\n"
     subs = [
-        notebook(tmp, "hostile", [forge, *HONEST, snoop, linger, unpickle, kill_parent,
+        notebook(tmp, "hostile", [forge, *HONEST, snoop, guard, linger, unpickle, kill_parent,
                                   "x = '=HYPERLINK(\"http://evil.example/\")'\nraise "
                                   "ValueError(x)"]),
         notebook(tmp, "hangs", [HONEST[0], "while True:\n    pass", *HONEST[1:]]),
@@ -196,6 +197,11 @@ def test_a_submission_cannot_read_hidden_checks_write_outside_or_connect(graded)
     assert not graded["escape"].exists(), "a submission wrote outside its folder"
     if landlock_abi() >= 4:
         assert graded["connections"] == [], "a submission opened a TCP connection"
+
+
+def test_the_network_guard_is_on_in_a_graded_kernel(graded):
+    notes = " ".join(graded["results"]["hostile"].notes)
+    assert "Cell" in notes and "GUARD-OFF" not in notes, notes
 
 
 def test_a_hang_or_a_crash_costs_only_its_own_cell(graded):

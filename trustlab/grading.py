@@ -418,10 +418,14 @@ class Kernel:
 
         from .sandbox import read_paths
 
+        posix = os.name == "posix"
         runtime = self.folder / ".rt"
         runtime.mkdir(exist_ok=True)
         conn = runtime / f"kernel-{secrets.token_hex(4)}.json"
-        write_connection_file(str(conn), transport="ipc", ip=str(runtime / "k"),
+        # Unix sockets in the submission's folder: no TCP port, so the sandbox can forbid TCP
+        # altogether (Windows has no ipc transport: loopback TCP there)
+        write_connection_file(str(conn), transport="ipc" if posix else "tcp",
+                              ip=str(runtime / "k") if posix else "127.0.0.1",
                               key=secrets.token_hex(16).encode())
         lib = self.folder / ".lib"
         lib.mkdir(exist_ok=True)
@@ -442,20 +446,25 @@ class Kernel:
             "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
             "TRUSTLAB_GRADING": "1",
         }
-        cmd = [sys.executable, "-m", "trustlab.sandbox", "--dir", str(self.folder),
-               "--memory-mb", str(self.limits.memory_mb),
-               "--cpu-seconds", str(self.limits.cpu_seconds),
-               "--max-procs", str(self.limits.max_procs)]
-        for p in read_paths(ROOT) + self.extra_read:
-            cmd += ["--read", p]
-        cmd += ["--", sys.executable, "-m", "ipykernel_launcher", "-f", str(conn),
-                "--HistoryManager.hist_file=:memory:", "--IPKernelApp.quiet=True"]
-        wrapper_env = dict(env)
-        wrapper_env["PYTHONPATH"] = str(lib)
-        self.proc = subprocess.Popen(cmd, env=wrapper_env, cwd=str(self.folder),
+        kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", str(conn),
+                  "--HistoryManager.hist_file=:memory:", "--IPKernelApp.quiet=True"]
+        if posix:
+            cmd = [sys.executable, "-m", "trustlab.sandbox", "--dir", str(self.folder),
+                   "--memory-mb", str(self.limits.memory_mb),
+                   "--cpu-seconds", str(self.limits.cpu_seconds),
+                   "--max-procs", str(self.limits.max_procs)]
+            for p in read_paths(ROOT) + self.extra_read:
+                cmd += ["--read", p]
+            cmd += ["--", *kernel]
+            extra = {"start_new_session": True}
+        else:  # no sandbox wrapper on Windows (landlock_status() says so): the kernel itself
+            env = {**env, "SYSTEMROOT": os.environ.get("SYSTEMROOT", "")}
+            cmd, extra = kernel, {"creationflags": getattr(subprocess,
+                                                           "CREATE_NEW_PROCESS_GROUP", 0)}
+        self.proc = subprocess.Popen(cmd, env=env, cwd=str(self.folder),
                                      stdin=subprocess.DEVNULL,
                                      stdout=open(self.log, "ab"),  # noqa: SIM115
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+                                     stderr=subprocess.STDOUT, **extra)
         kc = BlockingKernelClient()
         kc.load_connection_file(str(conn))
         kc.start_channels()
@@ -519,7 +528,7 @@ class Kernel:
                 return CellRun(-1, status, detail)
 
     def interrupt(self) -> None:
-        if self.alive():
+        if self.alive() and os.name == "posix":  # elsewhere a hung kernel is restarted
             try:
                 os.kill(self.proc.pid, signal.SIGINT)  # the wrapper forwards it to the kernel
             except OSError:

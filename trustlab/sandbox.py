@@ -289,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGHUP, signal.SIG_DFL)
+            os.setpgid(0, 0)  # its own process group: killed as a group where /proc is missing
             _set_limits(args.memory_mb, args.cpu_seconds)
             if not args.no_landlock:
                 write = [args.dir]
@@ -325,7 +326,11 @@ def main(argv: list[str] | None = None) -> int:
             break
         _reap()
         time.sleep(0.1)
-    kill_tree(os.getpid())
+    try:
+        os.killpg(child, signal.SIGKILL)  # the kernel's group (all there is on macOS)
+    except OSError:
+        pass
+    kill_tree(os.getpid())  # Linux: everything below the wrapper, wherever it moved
     _reap()
     return status if status >= 0 else 128 - status
 
