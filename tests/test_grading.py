@@ -351,3 +351,18 @@ def test_the_class_variant_student_set_runs_and_teaches(variants):
     feedback = [o.get("data", {}).get("text/plain", "") for c in nb.cells
                 if c.cell_type == "code" and 'check("q' in c.source for o in c.outputs]
     assert feedback and all("not yet" in f and "Expected:" in f for f in feedback), feedback
+
+
+def test_memory_and_process_limits_stop_only_the_cell_that_breaks_them(tmp_path):
+    hog = "blob = bytearray(3 * 1024 ** 3)"
+    spawn = ("import subprocess, sys\nkids = [subprocess.Popen([sys.executable, '-c', "
+             f"'import time; time.sleep(60)', '{MARK}f']) for _ in range(30)]\n"
+             "import time\ntime.sleep(2)\n")
+    sub = notebook(tmp_path, "greedy", [HONEST[0], hog, spawn, *HONEST[1:]])
+    ex = exercises.load_exercise(SET)
+    r = grade_all(ex, [sub], Limits(memory_mb=2048, max_procs=12, cell_seconds=30))[0]
+    assert (r.total, r.possible) == (3, 7) and not r.error, r
+    notes = " ".join(r.notes)
+    assert "MemoryError" in notes, notes
+    assert "restarted" in notes, notes
+    assert not [p for p in leftover_processes() if f"{MARK}f" in p]
