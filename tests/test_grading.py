@@ -366,3 +366,12 @@ def test_memory_and_process_limits_stop_only_the_cell_that_breaks_them(tmp_path)
     assert "MemoryError" in notes, notes
     assert "restarted" in notes, notes
     assert not [p for p in leftover_processes() if f"{MARK}f" in p]
+
+
+def test_the_grader_warns_when_a_private_file_sits_where_submissions_may_read(tmp_path):
+    from trustlab.sandbox import exposed
+
+    assert exposed(ROOT, [Path("/etc/class.key")]) == ["/etc/class.key (inside /etc)"]
+    key = tmp_path / "class.key"
+    key.write_text("x" * 32)
+    assert not [e for e in exposed(ROOT, [key]) if "class.key" in e]

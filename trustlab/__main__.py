@@ -99,7 +99,7 @@ def _grade(args: argparse.Namespace) -> int:
     from .exercises import ExerciseError, load_exercise, read_class_key
     from .gradebook import write_canvas_csv, write_feedback, write_generic_csv, write_grades_csv
     from .grading import Limits, grade_all
-    from .sandbox import landlock_status
+    from .sandbox import exposed, landlock_status
 
     subs = [Path(p) for p in args.submissions]
     missing = [str(p) for p in subs if not p.is_file()]
@@ -113,6 +113,12 @@ def _grade(args: argparse.Namespace) -> int:
     notice = landlock_status()
     if notice:
         print(f"notice: {notice}", file=sys.stderr)
+    from .exercises import ROOT
+
+    for path in exposed(ROOT, [Path(args.class_key)] if args.class_key else []):
+        print(f"notice: submissions can read {path}: the sandbox must let them read that "
+              "folder. Move the course folder or the class key elsewhere (e.g. your home) to "
+              "hide it.", file=sys.stderr)
     what = f"class variant {ex.variant.id}" if ex.variant.id else "the public set"
     print(f"Grading {len(subs)} submission(s) of {args.exercise} ({what}), {args.jobs} at a "
           f"time; limits: {limits.cell_seconds:g} s per cell, {limits.submission_seconds:g} s "
