@@ -375,3 +375,13 @@ def test_the_grader_warns_when_a_private_file_sits_where_submissions_may_read(tm
     key = tmp_path / "class.key"
     key.write_text("x" * 32)
     assert not [e for e in exposed(ROOT, [key]) if "class.key" in e]
+
+
+def test_a_student_function_that_raises_is_explained_with_its_line(tmp_path):
+    broken = ("def total_between(df, start, end):\n    years = end - start\n"
+              "    return df['removal'].sum() / years\n")
+    sub = notebook(tmp_path, "raises", [broken])
+    r = grade_all(exercises.load_exercise(SET), [sub], Limits())[0]
+    q4 = next(q for q in r.questions if q.name == "q4")
+    assert "your code raised KeyError: 'removal'" in q4.message
+    assert "Line 3 of your code failed: `return df['removal'].sum() / years`" in q4.message

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 
@@ -76,7 +77,7 @@ class _Progress:
     def __init__(self, total: int):
         self.total = total
         self.tty = sys.stderr.isatty()
-        self.start = __import__("time").monotonic()
+        self.start = time.monotonic()
 
     def __call__(self, result, done: int, total: int) -> None:
         from .gradebook import summary_line
@@ -87,15 +88,13 @@ class _Progress:
         if self.tty and done < total:
             width = 30
             filled = int(width * done / total)
-            elapsed = __import__("time").monotonic() - self.start
+            elapsed = time.monotonic() - self.start
             sys.stderr.write(f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
                              f"{elapsed:.0f} s")
             sys.stderr.flush()
 
 
 def _grade(args: argparse.Namespace) -> int:
-    import time
-
     from .exercises import ExerciseError, load_exercise, read_class_key
     from .gradebook import write_canvas_csv, write_feedback, write_generic_csv, write_grades_csv
     from .grading import Limits, grade_all

@@ -370,10 +370,16 @@ class Result:
         return self.text()
 
 
+def possible_points(questions: list[Question]) -> float:
+    """A question's points: those of its public checks (hidden checks add no points), or of
+    all its checks when it has only hidden ones."""
+    return sum(q.points for q in questions if not q.hidden) or \
+        sum(q.points for q in questions)
+
+
 def run_question(questions: list[Question], ns: dict, name: str,
                  variant: Variant | None = None) -> Result:
-    possible = sum(q.points for q in questions if not q.hidden) or \
-        sum(q.points for q in questions)
+    possible = possible_points(questions)
     for q in questions:
         ck = Check(ns, name, variant=variant or Variant())
         try:

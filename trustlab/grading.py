@@ -44,7 +44,7 @@ from typing import Any
 
 import nbformat
 
-from .checks import Need, Question, Result, Variant, run_question
+from .checks import Need, Question, Result, Variant, possible_points, run_question
 from .gradebook import QuestionResult, SubmissionResult, question_order, student_id
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +69,7 @@ class Limits:
 
 _KERNEL_CODE = r'''
 def __trustlab_fetch(req_path, resp_path):
-    import json, math, pickle, traceback, linecache, dataclasses
+    import json, math, pickle, dataclasses
     ns = globals()
     LIMIT = 200000
 
@@ -139,18 +139,12 @@ def __trustlab_fetch(req_path, resp_path):
             text = "?"
         return {"t": "repr", "type": name[:80], "v": text}
 
-    def student_frame(fn):
-        return fn.startswith("<ipython-input") or "ipykernel_" in fn or fn.startswith("<cell")
-
     def explain(exc, doing):
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if student_frame(f.filename)]
-        where = ""
-        if frames:
-            f = frames[-1]
-            line = (f.line or linecache.getline(f.filename, f.lineno)).strip()
-            where = f" Line {f.lineno} of your code failed" + (f": `{line}`." if line else ".")
-        return (f"While {doing}, your code raised {type(exc).__name__}: {exc}.{where} "
-                "Fix that line and run your cell again, then re-run this check.")
+        try:
+            from trustlab.checks import explain_exception
+            return explain_exception(exc, doing)
+        except BaseException:
+            return f"While {doing}, your code raised {type(exc).__name__}: {exc}."
 
     with open(req_path, "rb") as fh:
         requests = pickle.load(fh)
@@ -657,15 +651,6 @@ def grade_submission(path: Path, ex: Exercise, limits: Limits,
     return result
 
 
-def _zero(ex: Exercise, message: str) -> list[QuestionResult]:
-    out = []
-    for q in ex.order:
-        qs = ex.questions[q]
-        possible = sum(x.points for x in qs if not x.hidden) or sum(x.points for x in qs)
-        out.append(QuestionResult(q, 0, possible, False, message))
-    return out
-
-
 class _OutOfTime(Exception):
     pass
 
@@ -787,10 +772,9 @@ def evaluate(ex: Exercise, runner: _Runner) -> list[QuestionResult]:
             break
         ns.values.update(runner.fetch(needs))
     for q in pending:
-        possible = sum(x.points for x in ex.questions[q] if not x.hidden) or \
-            sum(x.points for x in ex.questions[q])
-        done[q] = Result(q, False, 0, possible, "This question needed more values than the "
-                         "grader fetches; ask your instructor to look at it.")
+        done[q] = Result(q, False, 0, possible_points(ex.questions[q]),
+                         "This question needed more values than the grader fetches; ask your "
+                         "instructor to look at it.")
     return [QuestionResult(q, float(done[q].points), float(done[q].possible), done[q].passed,
                            done[q].message, done[q].expected, done[q].hint) for q in ex.order]
 

@@ -254,8 +254,8 @@ def _set_limits(memory_mb: int, cpu_seconds: int) -> None:
             soft, hard = resource.getrlimit(which)
             if hard != resource.RLIM_INFINITY:
                 value = min(value, hard)
-            resource.setrlimit(which, (value, value if which != resource.RLIMIT_CPU else
-                                       (hard if hard == resource.RLIM_INFINITY else hard)))
+            # CPU: only the soft limit, so the kernel gets SIGXCPU (the hard one stays)
+            resource.setrlimit(which, (value, hard if which == resource.RLIMIT_CPU else value))
         except (ValueError, OSError):
             pass
 
