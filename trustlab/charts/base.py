@@ -18,7 +18,12 @@ import pandas as pd
 
 from .. import data
 
-PALETTE = ["#1f6fb2", "#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#a6761d", "#666666"]
+# Every colour has at least 3:1 contrast with the charts' white background (WCAG 1.4.11 for
+# marks); text drawn in a chart needs 4.5:1: use ``text_color``. Charts keep a white
+# background in dark mode too, so one check covers both modes (tests/test_charts.py).
+PALETTE = ["#1f6fb2", "#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#5a9418", "#a6761d", "#666666"]
+BACKGROUND = "#ffffff"
+MUTED_TEXT = "#595959"  # secondary text (notes, "direction only"): 7:1 on white
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 WIDTH = 640
 
@@ -28,6 +33,11 @@ def _theme() -> alt.theme.ThemeConfig:
     return {
         "config": {
             "font": FONT,
+            "background": BACKGROUND,
+            # Marks and guides are hidden from assistive technology: the book gives each
+            # chart one name (its title), one description (its text description), a data
+            # table with every tooltip's content, and a live summary of the current view.
+            "aria": False,
             "view": {"continuousWidth": WIDTH, "continuousHeight": 320, "stroke": None},
             "range": {"category": PALETTE},
             "axis": {"labelFontSize": 12, "titleFontSize": 12, "gridColor": "#e6e6e6"},
@@ -68,13 +78,77 @@ def source_text(*names: str) -> str:
     return "Source: " + "; ".join(titles) + "." if titles else ""
 
 
+def contrast(fg: str, bg: str = BACKGROUND) -> float:
+    """WCAG contrast ratio of two ``#rrggbb`` colours (1 to 21)."""
+    def lum(h: str) -> float:
+        h = h.lstrip("#")
+        c = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        c = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+    a, b = lum(fg), lum(bg)
+    return (max(a, b) + 0.05) / (min(a, b) + 0.05)
+
+
+def text_color(color: str, minimum: float = 4.5) -> str:
+    """``color`` darkened just enough to be readable as text on the chart background."""
+    h = color.lstrip("#")
+    rgb = [int(h[i:i + 2], 16) for i in (0, 2, 4)]
+    for _ in range(100):
+        out = "#" + "".join(f"{v:02x}" for v in rgb)
+        if contrast(out) >= minimum:
+            return out
+        rgb = [max(0, int(v * 0.95)) for v in rgb]
+    return "#000000"
+
+
+def table_data(df: pd.DataFrame, caption: str) -> dict:
+    """A chart's data table (what its tooltips show, as text), stored in the spec for the
+    book to print under the chart: readers without a mouse get every tooltip's content."""
+    def cell(v) -> str:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return "–"
+        if isinstance(v, float):
+            return f"{v:,.0f}" if v.is_integer() else f"{v:,.3g}" if abs(v) < 1 else f"{v:,.1f}"
+        if isinstance(v, int):
+            return f"{v:,}" if abs(v) >= 10000 else str(v)
+        if isinstance(v, pd.Timestamp):
+            return f"{v.day} {v:%B %Y}"
+        return str(v)
+    return {"caption": caption, "columns": [str(c) for c in df.columns],
+            "rows": [[cell(v) for v in row] for row in df.itertuples(index=False)]}
+
+
 def finish(chart: alt.TopLevelMixin, *, title: str, description: str, datasets: list[str],
-           subtitle: str | None = None) -> alt.TopLevelMixin:
-    """Give a chart its title, source line and text description (required: it is alt text)."""
+           subtitle: str | None = None, table: pd.DataFrame | None = None,
+           table_caption: str | None = None, live: str | None = None,
+           live_name: str | None = None) -> alt.TopLevelMixin:
+    """Give a chart its title, source line and text description (required: it is alt text),
+    and what the book needs to make it usable without a mouse or without sight:
+
+    * ``table``: the tooltip content as a data frame with readable column names (already
+      formatted values are best). The book shows it in a collapsible table under the chart.
+    * ``live``, ``live_name``: a Vega expression that states the result of the current view
+      in one sentence, re-evaluated whenever a control changes (for example
+      ``"'Showing ' + ch1_rr_view + ': ' + ..."``); the book writes it into an
+      ``aria-live`` line under the chart, so screen readers announce the new result. Required
+      for every chart with a control; ``live_name`` must be unique on the page (use the
+      chart's parameter prefix, e.g. ``"ch3_did_live"``).
+    """
     if not description.strip():
         raise ValueError("every chart needs a text description saying what it shows")
     lines = [s for s in (subtitle, source_text(*datasets)) if s]
-    return chart.properties(title=alt.Title(title, subtitle=lines), description=description)
+    chart = chart.properties(title=alt.Title(title, subtitle=lines), description=description)
+    meta: dict = {}
+    if table is not None:
+        meta["table"] = table_data(table, table_caption or f"Data in the chart: {title}")
+    if live is not None:
+        if not live_name:
+            raise ValueError("a live summary needs live_name, unique on the page")
+        chart = chart.add_params(alt.param(name=live_name, expr=live))
+        meta["live"] = live_name
+    if meta:
+        chart.usermeta = {"trustlab": meta}
+    return chart
 
 
 def wrap_subtitle(chart: alt.TopLevelMixin, width: int = WIDTH) -> alt.TopLevelMixin:
