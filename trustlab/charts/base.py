@@ -121,7 +121,7 @@ def table_data(df: pd.DataFrame, caption: str) -> dict:
 def finish(chart: alt.TopLevelMixin, *, title: str, description: str, datasets: list[str],
            subtitle: str | None = None, table: pd.DataFrame | None = None,
            table_caption: str | None = None, live: str | None = None,
-           live_name: str | None = None) -> alt.TopLevelMixin:
+           live_name: str | None = None, narrow: dict | None = None) -> alt.TopLevelMixin:
     """Give a chart its title, source line and text description (required: it is alt text),
     and what the book needs to make it usable without a mouse or without sight:
 
@@ -133,6 +133,11 @@ def finish(chart: alt.TopLevelMixin, *, title: str, description: str, datasets: 
       ``aria-live`` line under the chart, so screen readers announce the new result. Required
       for every chart with a control; ``live_name`` must be unique on the page (use the
       chart's parameter prefix, e.g. ``"ch3_did_live"``).
+    * ``narrow``: changes for small screens, deep-merged into the spec by the book's chart
+      runtime when the chart's box is narrower than 600 px, before its generic fitting
+      (widths shrunk to fit, side-by-side views stacked, titles re-wrapped, legends wrapped).
+      Keys are spec paths as in the spec (``{"vconcat": [{"height": 160}, {}]}`` changes
+      the first view; lists are merged item by item).
     """
     if not description.strip():
         raise ValueError("every chart needs a text description saying what it shows")
@@ -146,6 +151,8 @@ def finish(chart: alt.TopLevelMixin, *, title: str, description: str, datasets: 
             raise ValueError("a live summary needs live_name, unique on the page")
         chart = chart.add_params(alt.param(name=live_name, expr=live))
         meta["live"] = live_name
+    if narrow:
+        meta["narrow"] = narrow
     if meta:
         chart.usermeta = {"trustlab": meta}
     return chart
