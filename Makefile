@@ -39,8 +39,14 @@ book: venv
 lint: venv
 	$(BIN)/ruff check trustlab tests tools benchmarks
 
-test: venv lint
+test: venv lint node_modules/.installed
 	$(OFFLINE) $(BIN)/python -m pytest
+
+# JavaScript the tests need (axe-core for the accessibility audit), pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the accessibility tests: install Node.js (e.g. sudo apt-get install npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 serve:
 	@test -f _build/html/index.html || $(MAKE) book

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -87,3 +88,127 @@ def browser():
         b = p.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS)
         yield b
         b.close()
+
+
+# ------------------------------------------------------------------------------------------
+# Visiting the built book as readers do. Each page is opened once per width; the offline,
+# accessibility and small-screen tests all read what these visits collected.
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SHOTS = ROOT / "_build" / "screenshots"
+
+
+def open_page(browser, url: str, *, width: int = 1280, dark: bool = False):
+    """Open ``url`` in a fresh tab (a first visit: empty storage), ``width`` px wide, in the
+    reader's light or dark colour scheme; return (page, external requests, console errors).
+    Every console error counts, the theme's included."""
+    external: list[str] = []
+    errors: list[str] = []
+    page = browser.new_page(viewport={"width": width, "height": 900},
+                            color_scheme="dark" if dark else "light")
+
+    def route(r):
+        host = urlparse(r.request.url).hostname
+        if r.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            r.continue_()
+        else:
+            external.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url, wait_until="load")
+    return page, external, errors
+
+
+def wait_for_charts(page) -> int:
+    n = page.locator(".trustlab-chart").count()
+    if n:
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.trustlab-chart')]"
+            ".every(c => c.dataset.rendered)", timeout=20_000)
+    return n
+
+
+# What a visit collects on each page: axe-core's violations (when asked), the page's width,
+# and each chart's state and boxes.
+_COLLECT = """
+async (runAxe) => {
+  const results = runAxe ? await axe.run(document, {resultTypes: ['violations']}) : null;
+  const charts = [...document.querySelectorAll('.trustlab-chart')].map(c => {
+    const box = c.getBoundingClientRect();
+    const svg = c.querySelector('.trustlab-chart-target svg');
+    const s = svg ? svg.getBoundingClientRect() : null;
+    const marks = c.querySelectorAll('svg .mark-line path, svg .mark-rect path, svg .mark-symbol '
+      + 'path, svg .mark-area path, svg .mark-shape path, svg .mark-arc path, '
+      + 'svg .mark-rule line, svg .mark-bar path').length;
+    return {title: c.dataset.title, rendered: c.dataset.rendered, fit: c.dataset.fit,
+            marks, left: box.left, right: box.right, svgLeft: s && s.left,
+            svgRight: s && s.right};
+  });
+  return {
+    violations: results ? results.violations.map(v => ({id: v.id, impact: v.impact,
+      help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})) : [],
+    scrollWidth: document.documentElement.scrollWidth,
+    clientWidth: document.documentElement.clientWidth,
+    charts,
+  };
+}
+"""
+
+
+def axe_source() -> str:
+    if not AXE.is_file():
+        pytest.fail(f"axe-core is not installed ({AXE} is missing). `make test` installs it "
+                    "with `npm ci`; or run `npm ci` in the repository.")
+    return AXE.read_text(encoding="utf-8")
+
+
+def visit_pages(browser, server, built_book, *, width: int = 1280, dark: bool = False,
+                axe: bool = True, only: str | None = None, screenshots: bool = False
+                ) -> dict[str, dict]:
+    """Open every page of the built book (or those whose path starts with ``only``, or
+    ``only="charts"``: pages with a chart) and collect what _COLLECT returns, plus
+    ``problems``: requests to other hosts and console errors."""
+    from test_build import html_pages
+
+    script = axe_source() if axe else ""
+    out: dict[str, dict] = {}
+    for html in html_pages(built_book):
+        rel = html.relative_to(built_book).as_posix()
+        text = html.read_text(encoding="utf-8")
+        if only == "charts" and "trustlab-chart" not in text:
+            continue
+        if only not in (None, "charts") and not rel.startswith(only):
+            continue
+        page, external, errors = open_page(browser, f"{server}/{rel}", width=width, dark=dark)
+        redirect = text.startswith('<meta http-equiv="Refresh"')
+        if redirect:  # index.html sends readers to the welcome page
+            page.wait_for_function(f"() => !location.href.endsWith('/{rel}') && "
+                                   "document.readyState === 'complete'")
+        n = wait_for_charts(page)
+        if script and not redirect:
+            page.evaluate(script)
+        found = page.evaluate(_COLLECT, bool(script) and not redirect)
+        if screenshots and n:
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / (rel.replace("/", "__") + f"-{width}.png")),
+                            full_page=True)
+        found["problems"] = ([f"request to another host: {u}" for u in external]
+                             + [f"console error: {e}" for e in errors])
+        out[rel] = found
+        page.close()
+    return out
+
+
+@pytest.fixture(scope="session")
+def desktop_visits(browser, server, built_book):
+    """Every page at 1280 px, with axe-core."""
+    return visit_pages(browser, server, built_book, screenshots=True)
+
+
+@pytest.fixture(scope="session")
+def phone_visits(browser, server, built_book):
+    """Every page at 320 px, with axe-core."""
+    return visit_pages(browser, server, built_book, width=320)

@@ -12,7 +12,8 @@
   function fix() {
     // The search button is named "Search" but shows "Search Ctrl+K": a voice-control user
     // saying what they see would not match its name (WCAG 2.5.3). Name it by its text.
-    document.querySelectorAll(".search-button__button[aria-label]").forEach(function (b) {
+    // (Only the button that shows text: the icon-only one on phones keeps its name.)
+    document.querySelectorAll(".search-button-field[aria-label]").forEach(function (b) {
       b.removeAttribute("aria-label");
     });
     // The sidebar (logo, search, site navigation) sits outside every landmark.

@@ -168,7 +168,12 @@
   function nextId(prefix) { uid += 1; return prefix + "-" + uid; }
 
   function labelSvg(el) {
-    var svg = el.querySelector(".trustlab-chart-target svg");
+    var target = el.querySelector(".trustlab-chart-target");
+    // vega-embed names its container with the long description too: one name is enough.
+    ["role", "aria-label", "aria-roledescription"].forEach(function (a) {
+      target.removeAttribute(a);
+    });
+    var svg = target.querySelector("svg");
     if (!svg) { return; }
     svg.setAttribute("role", "img");
     svg.setAttribute("aria-label", el.dataset.title || "Chart");
@@ -288,7 +293,11 @@
     var narrow = spec.usermeta && spec.usermeta.trustlabNarrow;
     return window.vegaEmbed(target, spec, {
       actions: false, renderer: "svg", tooltip: showTooltip,
-      patch: function (vg) { hideMarks(vg.marks); return narrow ? stackLegends(vg) : vg; }
+      patch: function (vg) {
+        hideMarks(vg.marks);
+        if (isObj(vg.title)) { vg.title.aria = false; }
+        return narrow ? stackLegends(vg) : vg;
+      }
     }).then(function (result) {
       entry.view = result.view;
       return result;
@@ -300,6 +309,7 @@
   function hideMarks(marks) {
     (marks || []).forEach(function (m) {
       m.aria = false;
+      if (isObj(m.title)) { m.title.aria = false; }
       hideMarks(m.marks);
     });
   }
@@ -337,7 +347,16 @@
       labelSvg(el);
       labelBindings(el);
       connectLive(entry);
-      el.dataset.fit = drawnWidth(el) <= avail ? "true" : "false";
+      var fits = drawnWidth(el) <= avail;
+      el.dataset.fit = fits ? "true" : "false";
+      // A chart that still does not fit scrolls in its box: keyboard users can scroll it.
+      var target = el.querySelector(".trustlab-chart-target");
+      if (fits) { target.removeAttribute("tabindex"); }
+      else {
+        target.setAttribute("tabindex", "0");
+        target.setAttribute("role", "group");
+        target.setAttribute("aria-label", (el.dataset.title || "Chart") + " (scrolls sideways)");
+      }
       el.dataset.rendered = "true";
     });
   }
