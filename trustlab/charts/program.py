@@ -60,8 +60,7 @@ def state_counts(agreements: pd.DataFrame) -> pd.DataFrame:
 PERIODS = {"all": ("2002–2026", None, None),
            "before2025": ("2002–2024", None, "2025-01-01"),
            "since2025": ("2025–2026", "2025-01-01", None)}
-PERIOD_LABELS = ["2002–2026 (all years)", "2002–2024 (before the 2025 growth)",
-                 "2025–2026 (the 2025 growth)"]
+PERIOD_LABELS = ["2002–2026", "2002–2024", "2025–2026"]
 
 
 def _in_period(dates: pd.Series, period: str) -> pd.Series:
@@ -80,6 +79,11 @@ def _period_filter(period_param: str) -> str:
             f"datum.date < '2025-01-01' : datum.date >= '2025-01-01')")
 
 
+def _counted(figure: str, unit: str) -> str:
+    """'1 agreement', 'more than 1,500 agreements'."""
+    return f"{figure} {unit[:-1] if figure == '1' and unit.endswith('s') else unit}"
+
+
 def _timeline_summaries(d: pd.DataFrame, ev: pd.DataFrame) -> tuple[dict, dict]:
     """The live line's wording: what each model-and-period view shows (keyed
     'model|period'), and how many policy changes each period marks."""
@@ -93,11 +97,12 @@ def _timeline_summaries(d: pd.DataFrame, ev: pd.DataFrame) -> tuple[dict, dict]:
                 continue
             part = part.sort_values(["date", "count"])
             top, first, last = part.loc[part["count"].idxmax()], part.iloc[0], part.iloc[-1]
-            text = (f"{name}, {span}: {len(part)} dated figures, from {first['figure']} "
-                    f"{first['unit']} ({first['when']}) to {last['figure']} {last['unit']} "
-                    f"({last['when']})")
+            text = (f"{name}, {span}: {len(part)} dated figures, from "
+                    f"{_counted(first['figure'], first['unit'])} ({first['when']}) to "
+                    f"{_counted(last['figure'], last['unit'])} ({last['when']})")
             if top["count"] != last["count"]:
-                text += f"; the highest is {top['figure']} {top['unit']} ({top['when']})"
+                text += (f"; the highest is {_counted(top['figure'], top['unit'])} "
+                         f"({top['when']})")
             views[f"{model}|{period}"] = text + "."
     notes = {p: int(_in_period(ev["date"], p).sum()) for p in PERIODS}
     return views, notes
@@ -119,15 +124,15 @@ def agreements_timeline(df: pd.DataFrame | None = None, events: pd.DataFrame | N
     d["figure"] = [_stated(int(c), q) for c, q in zip(d["count"], d["qualifier"], strict=True)]
     d["when"] = [when(ts, p) for ts, p in zip(d["date"], d["date_precision"], strict=True)]
     d = d.drop(columns=["date_precision"])
-    d["series"] = d["kind"].map({"snapshot": "ICE list (counted)",
-                                 "reported": "Reported figure"}) + " · " + d["unit"]
+    d["series"] = d["kind"].map({"snapshot": "ICE list count",
+                                 "reported": "Reported"}) + " · " + d["unit"]
     w = pd.DataFrame({"date": pd.to_datetime(wapo["year"].astype(str) + "-07-01"),
                       "count": wapo["agencies_flagged"].astype(int), "unit": "sheriffs' offices",
                       "model": "all", "kind": "curated", "as_of": pd.Timestamp("2021-11-01"),
                       "source": wapo["source"], "qualifier": "exact",
                       "figure": wapo["agencies_flagged"].astype(int).map("{:,}".format),
                       "when": wapo["year"].astype(str),
-                      "series": "Washington Post list · sheriffs' offices"})
+                      "series": "Washington Post · sheriffs' offices"})
     d = pd.concat([d, w], ignore_index=True)
     d["count"] = d["count"].astype(int)
     d["date"] = d["date"].dt.strftime("%Y-%m-%d")
@@ -152,12 +157,12 @@ def agreements_timeline(df: pd.DataFrame | None = None, events: pd.DataFrame | N
     x = alt.X("date:T", title="Date", axis=alt.Axis(format="%Y"))
     base = (alt.Chart(d).transform_filter("datum.model == ch2_model")
             .transform_filter(_period_filter("ch2_period")))
-    series_order = ["Reported figure · agencies", "Reported figure · agreements",
-                    "ICE list (counted) · agreements", "ICE list (counted) · agencies",
-                    "Washington Post list · sheriffs' offices"]
+    series_order = ["Reported · agencies", "Reported · agreements",
+                    "ICE list count · agreements", "ICE list count · agencies",
+                    "Washington Post · sheriffs' offices"]
     # Colour and shape tell the series apart, in one legend (never colour alone).
     color = alt.Color("series:N", title=None, sort=series_order,
-                      legend=alt.Legend(labelLimit=320, columns=2),
+                      legend=alt.Legend(labelLimit=240, columns=2),
                       scale=alt.Scale(domain=series_order,
                                       range=[PALETTE[3], PALETTE[0], PALETTE[1], PALETTE[4],
                                              PALETTE[7]]))
@@ -194,6 +199,8 @@ def agreements_timeline(df: pd.DataFrame | None = None, events: pd.DataFrame | N
               & (df["unit"] == "agreements")].sort_values("date")
     pre_max = int(df.loc[df["date"] < "2025-01-01", "count"].max())
 
+    legend = {"orient": "none", "legendX": -50, "legendY": {"expr": "height + 40"},
+              "columns": 1}
     views, nnotes = _timeline_summaries(d, ev)
     live = (f"{_vega_literal(views)}[ch2_model + '|' + ch2_period] + ' ' + (ch2_notes ? "
             f"{_vega_literal(nnotes)}[ch2_period] + ' policy changes shown as dashed lines.' : "
@@ -240,7 +247,12 @@ def agreements_timeline(df: pd.DataFrame | None = None, events: pd.DataFrame | N
         table_caption="Every dated figure in the chart, as its source stated it, and every "
                       "policy change marked on it, in date order.",
         live=live, live_name="ch2_live",
-        narrow={"height": 300}), CH2_WIDTH)
+        # On a phone the legend starts under the y axis, not under the plot, so that its
+        # longest label does not squeeze the plot.
+        narrow={"height": 300, "layer": [{}, {}, {"encoding": {"color": {"legend": legend}}},
+                                         {"encoding": {"color": {"legend": legend},
+                                                       "shape": {"legend": legend}}}]}),
+        CH2_WIDTH)
 
 
 def _vega_literal(obj) -> str:
@@ -383,7 +395,13 @@ def agreements_map(by_state: pd.DataFrame | None = None,
                        "and model; distinct agencies in the last column. States not listed have "
                        "no agreements."),
         live=_map_live(wide, bars, options, names, as_of), live_name="ch2_map_live",
-        narrow={"vconcat": [{"height": 200}, {"height": 110}]}), CH2_WIDTH)
+        # On a phone the bar chart's labels go to its right: on the left they would push
+        # the map (which shares the column's left edge) off its share of the width.
+        narrow={"vconcat": [{"height": 200},
+                            {"height": 110, "width": 300,
+                             "encoding": {"y": {"axis": {"orient": "right", "title": None}},
+                                          "x": {"title": "Agreements"}}}]}),
+        CH2_WIDTH)
 
 
 def _map_table(wide: pd.DataFrame, bars: pd.DataFrame,
