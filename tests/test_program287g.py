@@ -116,7 +116,8 @@ def test_chapter_charts_have_descriptions_sources_and_unique_param_names():
         assert any(line.startswith("Source:") for line in spec["title"]["subtitle"])
         names += sorted(set(_params(spec)))
     assert len(names) == len(set(names)), names
-    assert {"ch2_model", "ch2_notes", "ch2_map_model", "ch2_state", "ch2_law"} <= set(names)
+    assert {"ch2_model", "ch2_period", "ch2_notes", "ch2_map_model", "ch2_state",
+            "ch2_law"} <= set(names)
 
 
 def test_map_inlines_the_geometry_and_its_description_matches_the_data():
@@ -208,3 +209,176 @@ def test_state_law_statuses_follow_what_was_read():
     assert laws.loc["GA", "effective"] < laws.loc["TX", "effective"]
     assert laws.loc["ME", "status"] == "restrict"  # LD 1971 restricts; no 287(g) ban read
     assert laws.loc["NM", "status"] == "ban" and laws.loc["MD", "status"] == "ban"
+
+
+# ------------------------------------------------------------------------------------------
+# Accessibility (issue #16): a keyboard path for every control, a data table, a live summary,
+# contrast, and a layout that fits a phone
+
+
+CHAPTER_CHARTS = {"timeline": charts.agreements_timeline, "map": charts.agreements_map,
+                  "laws": charts.state_laws_map}
+
+
+@pytest.fixture(scope="module")
+def specs():
+    return {k: build().to_dict() for k, build in CHAPTER_CHARTS.items()}
+
+
+def _walk(node):
+    if isinstance(node, dict):
+        yield node
+        for v in node.values():
+            yield from _walk(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _walk(v)
+
+
+def _all_params(spec) -> list[dict]:
+    return [p for n in _walk(spec) for p in (n.get("params") or []) if isinstance(p, dict)]
+
+
+def _tooltip_titles(spec) -> set[str]:
+    titles = set()
+    for n in _walk(spec):
+        tip = n.get("encoding", {}).get("tooltip") if isinstance(n.get("encoding"), dict) else None
+        for t in tip if isinstance(tip, list) else [tip] if tip else []:
+            titles.add(t.get("title") or t.get("field"))
+    return titles
+
+
+@pytest.mark.parametrize("name", list(CHAPTER_CHARTS))
+def test_every_interaction_has_a_keyboard_control(specs, name):
+    params = _all_params(specs[name])
+    assert params
+    for p in params:
+        bind = p.get("bind")
+        assert bind not in ("legend", "scales"), (name, p["name"])
+        sel = p.get("select")
+        kind = sel if isinstance(sel, str) else (sel or {}).get("type")
+        assert kind != "interval", (name, p["name"])
+        if kind == "point":
+            assert isinstance(bind, dict) and "input" in bind, (name, p["name"])
+        if isinstance(bind, dict):
+            assert bind.get("name", "").strip() and ":" not in bind["name"], (name, p["name"])
+
+
+@pytest.mark.parametrize("name", list(CHAPTER_CHARTS))
+def test_every_chart_has_a_table_with_its_tooltip_content(specs, name):
+    table = specs[name]["usermeta"]["trustlab"]["table"]
+    assert table["caption"] and table["rows"]
+    assert all(len(r) == len(table["columns"]) for r in table["rows"])
+    assert all(isinstance(v, str) for r in table["rows"] for v in r)
+    wanted = {"timeline": {"Date", "Counts", "Model", "Source key"},
+              "map": {"State", "Type of agency", "All models", *MODELS},
+              "laws": {"State", "Rule", "Law", "Effective", "Confidence"}}[name]
+    assert wanted <= set(table["columns"])
+    # Every tooltip field is covered by a column (named the same, or listed here).
+    covered = {
+        "timeline": {"Figure as stated": "Figure as stated, or policy change",
+                     "Event": "Figure as stated, or policy change"},
+        "map": {"Agreements (model shown)": "All models", "Jail enforcement": MODELS[0],
+                "Task force": MODELS[1], "Warrant service officer": MODELS[2],
+                "Type": "Type of agency", "Agreements": "All models", "Model": MODELS[0],
+                "Agencies": "Distinct agencies"},
+        "laws": {}}[name]
+    for title in _tooltip_titles(specs[name]):
+        assert covered.get(title, title) in table["columns"], (name, title)
+
+
+def test_tables_hold_the_data_as_stated():
+    t = data.load("agreements_over_time")
+    rows = charts.agreements_timeline().to_dict()["usermeta"]["trustlab"]["table"]["rows"]
+    figures = {r[2] for r in rows}
+    for _, row in t[(t["qualifier"] == "lower bound") & (t["unit"] != "states")].iterrows():
+        assert f"more than {int(row['count']):,}" in figures
+    assert "Executive Order 14159" in figures  # policy changes are rows too
+    by_state = data.load("agreements_by_state")
+    latest = by_state[by_state["as_of"] == by_state["as_of"].max()]
+    rows = charts.agreements_map().to_dict()["usermeta"]["trustlab"]["table"]["rows"]
+    fl = {r[1]: r for r in rows if r[0] == "Florida"}
+    fl_total = int(latest.loc[latest["state"] == "FL", "agreements"].sum())
+    assert fl["All types"][2] == f"{fl_total:,}"
+    assert rows[0][0] == "All states"
+    laws = charts.state_laws_map().to_dict()["usermeta"]["trustlab"]["table"]["rows"]
+    assert ["Texas", "Requires 287(g)"] == laws[[r[0] for r in laws].index("Texas")][:2]
+
+
+@pytest.mark.parametrize("name", list(CHAPTER_CHARTS))
+def test_live_summary_is_a_compiled_signal_driven_by_every_control(specs, name):
+    import vl_convert as vlc
+
+    spec = specs[name]
+    live = spec["usermeta"]["trustlab"]["live"]
+    top = {p["name"]: p for p in spec.get("params", [])}
+    assert live in top and top[live]["expr"]
+    controls = [p["name"] for p in _all_params(spec) if isinstance(p.get("bind"), dict)]
+    assert controls
+    for c in controls:
+        assert c in top[live]["expr"], f"{name}: control {c} does not change the live line"
+    signals = {s["name"] for s in vlc.vegalite_to_vega(spec).get("signals", [])}
+    assert live in signals
+
+
+def _eval_live(spec, values: dict) -> str:
+    """The live line for given control values, evaluated by Vega itself (vl-convert)."""
+    import vl_convert as vlc
+
+    spec = json.loads(json.dumps(spec))
+    for n in _walk(spec):
+        for p in n.get("params") or []:
+            if p.get("name") in values:
+                p["value"] = values[p["name"]]
+    live = spec["usermeta"]["trustlab"]["live"]
+    spec = {**spec, "title": {"text": {"expr": live}}, "usermeta": {}}
+    svg = vlc.vegalite_to_svg(spec)
+    import html
+    import re
+    texts = re.findall(r"<text[^>]*>(.*?)</text>", svg)
+    return html.unescape(" ".join(texts))
+
+
+def test_live_lines_state_the_result_of_the_view(specs):
+    line = _eval_live(specs["laws"], {"ch2_law": "Requires 287(g)"})
+    assert "Requires 287(g): 3 states highlighted (Florida, Georgia, Texas)." in line
+    line = _eval_live(specs["map"], {"ch2_state": "FL", "ch2_map_model": "Task Force Model"})
+    fl = data.load("agreements_by_state").query("state == 'FL'")
+    fl = fl[fl["as_of"] == fl["as_of"].max()]
+    tfm = int(fl.loc[fl["model"] == "Task Force Model", "agreements"].sum())
+    assert "Task Force Model" in line and f"Florida holds {tfm:,} of them" in line
+    line = _eval_live(specs["timeline"], {"ch2_period": "before2025", "ch2_notes": False})
+    assert "2002–2024" in line and "Policy changes hidden." in line
+
+
+def test_text_and_marks_in_chapter_charts_meet_contrast(specs):
+    from trustlab.charts.base import contrast
+
+    for name, spec in specs.items():
+        for n in _walk(spec):
+            mark = n.get("mark")
+            if not isinstance(mark, dict):
+                continue
+            for key in ("color", "fill", "stroke"):
+                c = mark.get(key)
+                if isinstance(c, str) and c.startswith("#"):
+                    need = 4.5 if mark["type"] == "text" else 3
+                    if mark["type"] == "geoshape" and key == "fill":
+                        continue
+                    assert contrast(c) >= need, (name, mark["type"], key, c)
+    assert contrast(charts.program.RULE_GREY) >= 3
+    for c in charts.program.LAW_COLORS[:-1]:  # the "no rule" fill is outlined instead
+        assert contrast(c) >= 3, c
+    assert contrast(charts.program.MAP_STROKE) >= 3
+
+
+def test_series_and_maps_fit_a_phone(specs):
+    timeline = specs["timeline"]
+    enc = [lyr["encoding"] for lyr in timeline["layer"] if "shape" in lyr.get("encoding", {})]
+    assert enc and enc[0]["shape"]["field"] == enc[0]["color"]["field"]  # not colour alone
+    assert "legend" not in enc[0]["shape"] or enc[0]["shape"]["legend"] is not None
+    for lyr in timeline["layer"]:  # annotations placed by data, not by pixel
+        assert not isinstance(lyr.get("encoding", {}).get("x", {}).get("value"), int | float)
+    narrow = specs["map"]["usermeta"]["trustlab"]["narrow"]
+    assert narrow["vconcat"][0]["height"] <= 220
+    assert specs["laws"]["usermeta"]["trustlab"]["narrow"]["height"] <= 220
