@@ -28,15 +28,21 @@ def _y_wrapped(layers: int, skip: tuple[int, ...] = (), first: dict | None = Non
     """Narrow-screen override for the layers of a bar chart whose y labels are breakable:
     one item per layer (layers in ``skip`` have no y axis and stay unchanged); ``first``
     holds more encoding changes for the first layer (shorter axis titles, legends)."""
-    out = [{} if i in skip else {"encoding": {"y": {"axis": {"labelExpr": _WRAPPED}}}}
+    out = [{} if i in skip else {"encoding": {"y": {"axis": {"labelExpr": _WRAPPED,
+                                                          "labelFontSize": 11}}}}
            for i in range(layers)]
     out[0].setdefault("encoding", {}).update(first or {})
     return out
 
 
-# A narrow screen's legend: one entry per line, a long entry broken before its parenthesis.
+# A narrow screen's legend: one entry per line, a long entry broken before its parenthesis
+# (or, with _NARROW_LEGEND_LAST, before its last word), so that a legend starting under the
+# plot (right of the bar labels) still ends inside a phone's screen.
 _NARROW_LEGEND = {"legend": {"direction": "vertical", "columns": 1,
                              "labelExpr": "split(replace(datum.label, ' (', '|('), '|')"}}
+_NARROW_LEGEND_LAST = {"legend": {
+    "direction": "vertical", "columns": 1,
+    "labelExpr": "split(replace(datum.label, regexp(' ([^ ]+)$'), '|$1'), '|')"}}
 
 
 def _lookup(table: dict[str, str], key: str) -> str:
@@ -294,7 +300,7 @@ def ncvs_reporting_rates(df: pd.DataFrame | None = None) -> alt.LayerChart:
         live_name="ch4_ncvs_live",
         # Phones: long labels on two lines, so each row needs more height.
         narrow={"layer": _y_wrapped(2, first={
-                    "x": {"title": "% reported to police"}, "color": _NARROW_LEGEND}),
+                    "x": {"title": "% reported to police"}, "color": _NARROW_LEGEND_LAST}),
                 "height": {"step": 32}},
     )
 
