@@ -295,3 +295,25 @@ def test_placebo_table_covers_both_outcomes_for_every_state(specs):
         assert f"{outcome}: 'effect' per 100,000" in table["columns"]
         assert f"{outcome}: rate before" in table["columns"]
     assert "2017" in table["caption"]
+
+
+def test_did_estimate_row_keeps_its_name_on_phones(specs):
+    """The live sentence reads the estimate row by its compiled name; the book's narrow
+    changes must not move it (they change only sizes and labels)."""
+    import vl_convert as vlc
+
+    from trustlab.charts.crime import DID_EST_DATA
+
+    def merge(a, b):
+        if isinstance(a, dict) and isinstance(b, dict):
+            return {**a, **{k: merge(a[k], v) if k in a else v for k, v in b.items()}}
+        if isinstance(a, list) and isinstance(b, list):
+            return [merge(x, y) for x, y in zip(a, b, strict=False)] + a[len(b):]
+        return b
+
+    spec = specs["crime_did_explorer"]
+    for variant in (spec, merge(spec, spec["usermeta"]["trustlab"]["narrow"])):
+        data = {d["name"]: d for d in vlc.vegalite_to_vega(variant)["data"]}
+        aggregates = [t for t in data[DID_EST_DATA].get("transform", [])
+                      if t["type"] == "aggregate"]
+        assert aggregates and {"est", "tc", "cc", "n"} <= set(aggregates[-1]["as"])

@@ -76,7 +76,7 @@ def crime_study_results(df: pd.DataFrame | None = None) -> alt.HConcatChart:
     d["study_short"] = d["study"].str.replace(r" \(CGO working paper\)", "", regex=True)
     full = d["study_short"] + ": " + d["outcome_short"]
     d["label"] = full.map(lambda s: _wrap(s, 40))          # wide screens: up to 2 lines
-    d["label_narrow"] = full.map(lambda s: _wrap(s, 24))   # phones: shorter lines
+    d["label_narrow"] = full.map(lambda s: _wrap(s, 22))   # phones: shorter lines
     d["size"] = d.apply(_estimate_label, axis=1)
     d["unit"] = d["unit"].fillna("")
     d = d.sort_values(["policy", "study"], kind="stable").reset_index(drop=True)
@@ -144,13 +144,18 @@ def crime_study_results(df: pd.DataFrame | None = None) -> alt.HConcatChart:
     # because the book stacks the two parts there.
     narrow_y = {"field": "label_narrow", "title": None}
     narrow_step = {"step": 14 * int(d["label_narrow"].str.count("[|]").max() + 1) + 8}
+    # One-word column headings there, explained by the axis title.
     narrow = {"hconcat": [
-        {"encoding": {"y": narrow_y, "x": {"title": ["Result (crime in the first group",
-                                                     "of the comparison)"]}},
-         "height": narrow_step},
-        {"encoding": {"y": {**narrow_y, "axis": {
-            "labelExpr": split, "labelLimit": 0, "labelFontSize": 11, "labelColor": TEXT}}},
-         "height": narrow_step},
+        {"width": 120, "height": narrow_step,
+         "encoding": {"y": narrow_y, "x": {
+             "title": ["Crime in the first group: less,", "none detected, more, or other",
+                       "(not a crime outcome)"],
+             "axis": {"labelExpr": "{'less crime': 'less', 'no detectable effect': 'none', "
+                                   "'more crime': 'more', 'not a crime outcome': 'other'}"
+                                   "[datum.label]", "labelPadding": 6}}}},
+        {"width": 110, "height": narrow_step,
+         "encoding": {"y": {**narrow_y, "axis": {
+             "labelExpr": split, "labelLimit": 0, "labelFontSize": 11, "labelColor": TEXT}}}},
     ]}
     return finish(
         chart,
@@ -356,10 +361,18 @@ def crime_did_explorer(panel: pd.DataFrame | None = None, *, treated: str = "TX"
         f"{names_js}[did_state] + ': no comparison states for this choice (' + "
         f"(did_comp == 'One state' ? 'pick a comparison state other than the treated state'"
         f" : 'Alaska and Hawaii have no land neighbours') + ').'")
+    # Phones: explicit widths that fit a 270 px box, years as "2013–16" in the grid.
+    short = "(did_year - 1 - {b0} > 0 ? {b0} + '–' + substring('' + (did_year - 1), 2) : " \
+            "'' + {b0})"
     narrow = {"vconcat": [
-        {"height": 200,
+        {"height": 200, "width": 200,
          "layer": [{"encoding": {"x": {"axis": {"tickCount": 5}},
                                  "y": {"title": "Per 100,000 residents"}}}]},
+        {"width": 170, "layer": [{"encoding": {"x": {"axis": {"labelExpr": (
+            f"datum.label == 'Before' ? ['Before', {short.format(b0=b0)}] : "
+            f"datum.label == 'After' ? ['After', ({a1} > did_year ? did_year + '–' + "
+            f"substring('' + {a1}, 2) : '' + did_year)] : 'Change'")}}}}]},
+        {"width": 200},
     ]}
     return finish(
         chart,
@@ -473,7 +486,7 @@ def crime_placebo(table: pd.DataFrame | None = None, *, year: int = 2012,
                                                   tab[("did", "Property crime")]],
         "Property crime: rate before": [f"{v:,.1f}" for v in
                                         tab[("treated_before", "Property crime")]]})
-    narrow = {"height": 220, "layer": [{"encoding": {
+    narrow = {"height": 220, "width": 190, "layer": [{"encoding": {
         "x": {"axis": {"labels": False, "title": "States, sorted by estimate (names in the "
                                                   "data table)"}},
         "y": {"title": "'Effect' per 100,000"}}}]}
