@@ -76,7 +76,7 @@ def crime_study_results(df: pd.DataFrame | None = None) -> alt.HConcatChart:
     d["study_short"] = d["study"].str.replace(r" \(CGO working paper\)", "", regex=True)
     full = d["study_short"] + ": " + d["outcome_short"]
     d["label"] = full.map(lambda s: _wrap(s, 40))          # wide screens: up to 2 lines
-    d["label_narrow"] = full.map(lambda s: _wrap(s, 22))   # phones: shorter lines
+    d["label_narrow"] = full.map(lambda s: _wrap(s, 20))   # phones: shorter lines
     d["size"] = d.apply(_estimate_label, axis=1)
     d["unit"] = d["unit"].fillna("")
     d = d.sort_values(["policy", "study"], kind="stable").reset_index(drop=True)
@@ -148,11 +148,12 @@ def crime_study_results(df: pd.DataFrame | None = None) -> alt.HConcatChart:
     narrow = {"hconcat": [
         {"width": 120, "height": narrow_step,
          "encoding": {"y": narrow_y, "x": {
-             "title": ["Crime in the first group: less,", "none detected, more, or other",
-                       "(not a crime outcome)"],
-             "axis": {"labelExpr": "{'less crime': 'less', 'no detectable effect': 'none', "
+             "title": ["Crime in the first group:", "less, none detected, more,",
+                       "or other (not a crime outcome)"],
+             "axis": {"titleAnchor": "end", "titleAlign": "right", "labelPadding": 6,
+                      "labelExpr": "{'less crime': 'less', 'no detectable effect': 'none', "
                                    "'more crime': 'more', 'not a crime outcome': 'other'}"
-                                   "[datum.label]", "labelPadding": 6}}}},
+                                   "[datum.label]"}}}},
         {"width": 110, "height": narrow_step,
          "encoding": {"y": {**narrow_y, "axis": {
              "labelExpr": split, "labelLimit": 0, "labelFontSize": 11, "labelColor": TEXT}}}},
@@ -368,7 +369,7 @@ def crime_did_explorer(panel: pd.DataFrame | None = None, *, treated: str = "TX"
         {"height": 200, "width": 200,
          "layer": [{"encoding": {"x": {"axis": {"tickCount": 5}},
                                  "y": {"title": "Per 100,000 residents"}}}]},
-        {"width": 170, "layer": [{"encoding": {"x": {"axis": {"labelExpr": (
+        {"width": 150, "layer": [{"encoding": {"x": {"axis": {"labelExpr": (
             f"datum.label == 'Before' ? ['Before', {short.format(b0=b0)}] : "
             f"datum.label == 'After' ? ['After', ({a1} > did_year ? did_year + '–' + "
             f"substring('' + {a1}, 2) : '' + did_year)] : 'Change'")}}}}]},
@@ -487,8 +488,8 @@ def crime_placebo(table: pd.DataFrame | None = None, *, year: int = 2012,
         "Property crime: rate before": [f"{v:,.1f}" for v in
                                         tab[("treated_before", "Property crime")]]})
     narrow = {"height": 220, "width": 190, "layer": [{"encoding": {
-        "x": {"axis": {"labels": False, "title": "States, sorted by estimate (names in the "
-                                                  "data table)"}},
+        "x": {"axis": {"labels": False, "title": ["States, by estimate", "(names in the "
+                                                                    "data table)"]}},
         "y": {"title": "'Effect' per 100,000"}}}]}
     return finish(
         chart,
