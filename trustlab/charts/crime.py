@@ -37,16 +37,16 @@ def _wrap(text: str, width: int) -> str:
 
 
 def _estimate_label(row: pd.Series) -> str:
-    """A short label for the published size ('2x', '+146%', '-35.5 per 10,000'); the full unit
-    and its qualifier are in the tooltip."""
+    """A short label for the published size ('2.5x', '≥ +146%' for a lower bound, '-35.5 per
+    10,000'); the full unit and its qualifier are in the tooltip and the data table."""
     if pd.isna(row["estimate"]):
         return "direction only"
     unit, est = str(row["unit"]), float(row["estimate"])
-    qual = " (lower bound)" if "lower bound" in unit else ""
+    qual = "≥ " if "lower bound" in unit else ""  # "at least": short enough for a phone
     if unit.startswith("ratio"):
-        return f"{est:g}x{qual}"
+        return f"{qual}{est:g}x"
     if unit.startswith("percent"):
-        return f"{est:+g}%{qual}"
+        return f"{qual}{est:+g}%"
     if "per 10000" in unit:
         return f"{est:+g} per 10,000"
     return f"{est:+g} {unit}"
@@ -76,7 +76,7 @@ def crime_study_results(df: pd.DataFrame | None = None) -> alt.HConcatChart:
     d["study_short"] = d["study"].str.replace(r" \(CGO working paper\)", "", regex=True)
     full = d["study_short"] + ": " + d["outcome_short"]
     d["label"] = full.map(lambda s: _wrap(s, 40))          # wide screens: up to 2 lines
-    d["label_narrow"] = full.map(lambda s: _wrap(s, 20))   # phones: shorter lines
+    d["label_narrow"] = full.map(lambda s: _wrap(s, 18))   # phones: shorter lines
     d["size"] = d.apply(_estimate_label, axis=1)
     d["unit"] = d["unit"].fillna("")
     d = d.sort_values(["policy", "study"], kind="stable").reset_index(drop=True)
@@ -146,7 +146,7 @@ def crime_study_results(df: pd.DataFrame | None = None) -> alt.HConcatChart:
     narrow_step = {"step": 14 * int(d["label_narrow"].str.count("[|]").max() + 1) + 8}
     # One-word column headings there, explained by the axis title.
     narrow = {"hconcat": [
-        {"width": 120, "height": narrow_step,
+        {"width": 140, "height": narrow_step,
          "encoding": {"y": narrow_y, "x": {
              "title": ["Crime in the first group:", "less, none detected, more,",
                        "or other (not a crime outcome)"],
@@ -366,14 +366,14 @@ def crime_did_explorer(panel: pd.DataFrame | None = None, *, treated: str = "TX"
     short = "(did_year - 1 - {b0} > 0 ? {b0} + '–' + substring('' + (did_year - 1), 2) : " \
             "'' + {b0})"
     narrow = {"vconcat": [
-        {"height": 200, "width": 200,
+        {"height": 200, "width": 165,
          "layer": [{"encoding": {"x": {"axis": {"tickCount": 5}},
                                  "y": {"title": "Per 100,000 residents"}}}]},
         {"width": 150, "layer": [{"encoding": {"x": {"axis": {"labelExpr": (
             f"datum.label == 'Before' ? ['Before', {short.format(b0=b0)}] : "
             f"datum.label == 'After' ? ['After', ({a1} > did_year ? did_year + '–' + "
             f"substring('' + {a1}, 2) : '' + did_year)] : 'Change'")}}}}]},
-        {"width": 200},
+        {"width": 165},
     ]}
     return finish(
         chart,
