@@ -369,7 +369,7 @@ def crime_did_explorer(panel: pd.DataFrame | None = None, *, treated: str = "TX"
         {"height": 200, "width": 165,
          "layer": [{"encoding": {"x": {"axis": {"tickCount": 5}},
                                  "y": {"title": "Per 100,000 residents"}}}]},
-        {"width": 150, "layer": [{"encoding": {"x": {"axis": {"labelExpr": (
+        {"width": 165, "layer": [{"encoding": {"x": {"axis": {"labelFontSize": 11, "labelExpr": (
             f"datum.label == 'Before' ? ['Before', {short.format(b0=b0)}] : "
             f"datum.label == 'After' ? ['After', ({a1} > did_year ? did_year + '–' + "
             f"substring('' + {a1}, 2) : '' + did_year)] : 'Change'")}}}}]},
@@ -436,9 +436,10 @@ def crime_placebo(table: pd.DataFrame | None = None, *, year: int = 2012,
                       bind=alt.binding_radio(options=["Violent crime", "Property crime"],
                                              name="Outcome "))
     states = sorted(t["state_abbr"].unique())
+    menu = sorted(states, key=lambda s: str(names[s]))  # the menu shows names: sort by name
     p_state = alt.param(name="pl_state", value=state,
-                        bind=alt.binding_select(options=states,
-                                                labels=[str(names[s]) for s in states],
+                        bind=alt.binding_select(options=menu,
+                                                labels=[str(names[s]) for s in menu],
                                                 name="Highlight state "))
     # Both layers read the same rows (so the x axis keeps its sort by size).
     base = alt.Chart(t).transform_filter(
