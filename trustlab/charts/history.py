@@ -234,7 +234,7 @@ def timeline(df: pd.DataFrame | None = None, *, key: str = "ch1_tl_") -> alt.Cha
     d["when"] = [when(x, p) for x, p in zip(df["date"], df["date_precision"], strict=True)]
     # Decimal year (1979.9 = late 1979): a numeric axis gets whole-year ticks at any zoom.
     d["year"] = df["date"].dt.year
-    d["t"] = (d["year"] + (df["date"].dt.dayofyear - 1) / 366).round(3)
+    d["t"] = (d["year"] + (df["date"].dt.day_of_year - 1) / 366).round(3)
     d = d[["t", "year", "when", "event", "category", "detail", "source", "confidence"]]
     cats = [c for c in TIMELINE_CATEGORIES if c in set(d["category"])]
     cats += sorted(set(d["category"]) - set(cats))
