@@ -85,7 +85,8 @@ def removals_returns(df: pd.DataFrame | None = None, *, start: int = 1927,
         .encode(
             x=alt.X("fiscal_year:Q", title="Fiscal year", scale=x_scale,
                     axis=alt.Axis(format="d", tickMinStep=1)),
-            y=alt.Y("value:Q", title="People (or share of the year's total)"),
+            y=alt.Y("value:Q", title="People (or share of the year's total)",
+                    axis=alt.Axis(labelExpr=_value_label(key, ","))),
             color=alt.Color("kind:N", title=None),
             tooltip=[alt.Tooltip("fiscal_year:Q", title="Fiscal year", format="d"),
                      alt.Tooltip("kind:N", title="Kind"),
@@ -113,7 +114,7 @@ def removals_returns(df: pd.DataFrame | None = None, *, start: int = 1927,
                                for r, t in zip(d["returns"].astype(float), both, strict=True)]
     if administrations is not False:
         admins = data.load("administrations") if administrations is True else administrations
-        chart = alt.layer(_administration_bands(d, admins, first, last, x_scale), chart
+        chart = alt.layer(_administration_bands(d, admins, first, last, x_scale, a, b), chart
                           ).resolve_scale(color="independent")
         datasets.append("administrations")
         subtitle = ("Shaded bands: presidential administrations (fiscal years in which the "
@@ -145,6 +146,11 @@ def removals_returns(df: pd.DataFrame | None = None, *, start: int = 1927,
         f"' and removals ' + format({rem} / ({ret} + {rem}), '.1%') + "
         f"' of all ' + format({ret} + {rem}, ',') + ' removals and returns.')"
     )
+    # Small screens: shorter numbers on the vertical axis ("1.5M") leave room for the plot.
+    lines = {"encoding": {"x": {"axis": {"tickCount": 4}},
+                          "y": {"axis": {"labelExpr": _value_label(key, "~s")}}}}
+    narrow = {"height": 240, **lines} if administrations is False else {
+        "height": 240, "layer": [{}, lines]}
     done = finish(
         chart,
         title=f"Removals and returns by fiscal year, {first}–{last}",
@@ -163,9 +169,15 @@ def removals_returns(df: pd.DataFrame | None = None, *, start: int = 1927,
                        + (", with the administrations" if shading else "")),
         live=live,
         live_name=f"{key}rr_live",
-        narrow={"height": 240},
+        narrow=narrow,
     )
     return done if administrations is False else wrap_subtitle(done, width)
+
+
+def _value_label(key: str, number_format: str) -> str:
+    """Axis labels of the removals chart: counts as numbers, shares as percentages."""
+    return (f"{key}measure == 'Number of people' ? format(datum.value, '{number_format}') "
+            ": format(datum.value, '.0%')")
 
 
 def _spans_with_totals(d: pd.DataFrame, admins: pd.DataFrame, first: int,
@@ -186,7 +198,7 @@ def _spans_with_totals(d: pd.DataFrame, admins: pd.DataFrame, first: int,
 
 
 def _administration_bands(d: pd.DataFrame, admins: pd.DataFrame, first: int,
-                          last: int, x_scale: alt.Scale) -> alt.LayerChart:
+                          last: int, x_scale: alt.Scale, a: str, b: str) -> alt.LayerChart:
     """Shaded fiscal-year spans of each administration, labelled, with totals in a tooltip
     (the same totals are in the chart's data table)."""
     spans = _spans_with_totals(d, admins, first, last)
@@ -201,8 +213,11 @@ def _administration_bands(d: pd.DataFrame, admins: pd.DataFrame, first: int,
                  alt.Tooltip("returns:Q", title="Returns (in data)", format=",")],
     )
     rules = base.mark_rule(color=BOUNDARY, strokeWidth=0.75, clip=True).encode(x=x)
-    labels = base.mark_text(angle=270, align="right", baseline="middle", dy=0, fontSize=10,
-                            color=MUTED_TEXT, clip=True).encode(
+    # A label only where its band is at least 11 px wide at the current width and period.
+    visible = f"(datum.x1 - datum.x0) * width / ({b} - {a} + 1) >= 11"
+    labels = base.transform_filter(visible).mark_text(
+        angle=270, align="right", baseline="middle", dy=0, fontSize=10, color=MUTED_TEXT,
+        clip=True).encode(
         x=alt.X("mid:Q", title="Fiscal year", scale=x_scale), y=alt.value(4),
         text="label:N")
     return alt.layer(bands, rules, labels)
@@ -390,8 +405,10 @@ def historic_estimates(df: pd.DataFrame | None = None, *,
                                                "triangle-left"])))
     chart = alt.layer(bars, dots).add_params(episode).properties(width=CH1_WIDTH - 290,
                                                                  height=alt.Step(34))
+    # Small screens: short label lines, and no colour legend (it would run off the right
+    # edge under the narrow plot; each row's label names its producer, the table its kind).
     narrow_y = {"encoding": {"y": {"axis": {
-        "labelExpr": "split(split(datum.label, '^')[1], '|')"}}}}
+        "labelExpr": "split(split(datum.label, '^')[1], '|')"}}, "color": {"legend": None}}}
     # Live sentence per episode: how many figures, and the smallest and largest.
     sentences = {}
     for ep in episodes:
@@ -543,5 +560,7 @@ def administration_totals(removals: pd.DataFrame | None = None,
         live=_lookup_expr(sentences, f"{key}rule + '|' + {key}show"),
         live_name=f"{key}live",
         narrow={"height": 240,
-                "encoding": {"y": {"title": "People (sum of its fiscal years)"}}},
+                "encoding": {"x": {"axis": {"labelAngle": -45, "labelAlign": "right",
+                                            "labelExpr": "datum.label"}},
+                             "y": {"title": "People (sum of its fiscal years)"}}},
     ))
