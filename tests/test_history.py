@@ -365,7 +365,7 @@ def test_estimate_labels_have_a_wide_and_a_narrow_layout():
     for r in rows:
         wide, narrow = r["row"].split("^")
         assert all(len(line) <= 34 for line in wide.split("|")), wide
-        assert all(len(line) <= 21 for line in narrow.split("|")), narrow
+        assert all(len(line) <= 17 for line in narrow.split("|")), narrow
     narrow_axis = spec["usermeta"]["trustlab"]["narrow"]["layer"][0]["encoding"]["y"]["axis"]
     assert "[1]" in narrow_axis["labelExpr"]
 

@@ -353,7 +353,7 @@ def _estimate_row(producer: str, year: int, measure: str) -> str:
     shows the wide one (two lines) and the small-screen version the narrow one (short
     lines). The full text of every row is in the chart's data table."""
     who, what = f"{_short_producer(producer)} {year}", _short(measure, 34)
-    narrow = textwrap.wrap(f"{who}: {what}", 20)
+    narrow = textwrap.wrap(f"{who}: {what}", 16)
     return f"{who}|{what}^" + "|".join(narrow)
 
 
@@ -449,7 +449,7 @@ def historic_estimates(df: pd.DataFrame | None = None, *,
         table_caption="Published estimates of the Mexican Repatriation and of Operation Wetback",
         live=_lookup_expr(sentences, f"{key}episode"),
         live_name=f"{key}live",
-        narrow={"height": {"step": 58},
+        narrow={"height": {"step": 70},
                 "layer": [narrow_y, narrow_y]},
     ))
 
