@@ -155,11 +155,11 @@ def _params(spec) -> set[str]:
 
 
 @pytest.mark.parametrize(("build", "params"), [
-    (charts.timeline, {"ch1_tl_category", "ch1_tl_period"}),
+    (charts.timeline, {"ch1_tl_category", "ch1_tl_from_year", "ch1_tl_to_year"}),
     (charts.historic_estimates, {"ch1_est_episode"}),
     (charts.administration_totals, {"ch1_adm_rule", "ch1_adm_show"}),
     (lambda: charts.removals_returns(administrations=True, key="ch1_rr_"),
-     {"ch1_rr_measure", "ch1_rr_zoom"}),
+     {"ch1_rr_measure", "ch1_rr_from_year", "ch1_rr_to_year"}),
 ])
 def test_chapter_charts_have_controls_and_descriptions(build, params):
     chart = build()
@@ -171,7 +171,8 @@ def test_chapter_charts_have_controls_and_descriptions(build, params):
 
 def test_removals_chart_default_is_unchanged_for_chapter_0():
     spec = charts.removals_returns().to_dict()
-    assert {"measure", "zoom"} <= _params(spec)
+    assert {"measure", "from_year", "to_year"} <= _params(spec)
+    assert "zoom" not in _params(spec), "drag/wheel zoom traps page scrolling"
     assert "administrations" not in str(spec.get("title"))
     assert "layer" not in spec
 
@@ -181,6 +182,192 @@ def test_shaded_removals_chart_labels_administrations():
     text = str(spec)
     assert "Eisenhower" in text and "Obama" in text
     assert "presidential administrations" in spec["description"]
+
+
+# ------------------------------------------------------------------------------------------
+# Charts work for every reader (issue #16): keyboard controls, a data table with every
+# tooltip's content, a live sentence that follows every control, readable colours
+
+
+CHAPTER_CHARTS = {
+    "timeline": charts.timeline,
+    "estimates": charts.historic_estimates,
+    "administrations": charts.administration_totals,
+    "removals_ch1": lambda: charts.removals_returns(administrations=True, key="ch1_rr_"),
+    "removals_ch0": charts.removals_returns,
+}
+
+
+@pytest.fixture(scope="module", params=list(CHAPTER_CHARTS))
+def spec(request):
+    return CHAPTER_CHARTS[request.param]().to_dict()
+
+
+def _walk(node):
+    """Every dict in a spec, depth first."""
+    if isinstance(node, dict):
+        yield node
+        for v in node.values():
+            yield from _walk(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _walk(v)
+
+
+def _all_params(spec) -> list[dict]:
+    return [p for n in _walk(spec) for p in n.get("params", []) or [] if isinstance(p, dict)]
+
+
+def test_every_interaction_works_from_the_keyboard(spec):
+    for p in _all_params(spec):
+        bind = p.get("bind")
+        assert bind not in ("legend", "scales"), f"{p['name']}: mouse-only binding {bind!r}"
+        select = p.get("select")
+        kind = select if isinstance(select, str) else (select or {}).get("type")
+        assert kind != "interval", f"{p['name']}: a drag brush has no keyboard path"
+        if kind == "point":
+            assert isinstance(bind, dict) and "input" in bind, f"{p['name']}: needs a control"
+        if isinstance(bind, dict):
+            assert bind.get("name", "").strip() and ":" not in bind["name"], p["name"]
+
+
+def _tooltip_values(spec) -> list[str]:
+    """What the tooltips can show: each tooltip field's raw values in the chart's data
+    (strings as they are, numbers as "1,234"), for fields stored in the data."""
+    datasets = spec.get("datasets", {})
+    out: list[str] = []
+
+    def visit(node, rows):
+        if isinstance(node.get("data"), dict) and "name" in node["data"]:
+            rows = datasets[node["data"]["name"]]
+        tips = (node.get("encoding") or {}).get("tooltip") or []
+        for tip in tips if isinstance(tips, list) else [tips]:
+            for r in rows:
+                v = r.get(tip.get("field"))
+                if isinstance(v, str):
+                    out.append(v)
+                elif isinstance(v, int | float):  # as the tooltip formats it
+                    out.append(f"{v:.0f}" if tip.get("format") == "d" else f"{v:,.0f}")
+        for child in node.get("layer", []) + node.get("vconcat", []) + node.get("hconcat", []):
+            visit(child, rows)
+
+    visit(spec, [])
+    return out
+
+
+def test_data_table_holds_everything_the_tooltips_show(spec):
+    table = spec["usermeta"]["trustlab"]["table"]
+    assert table["caption"] and table["rows"]
+    assert all(len(r) == len(table["columns"]) for r in table["rows"])
+    text = "\n".join(table["columns"] + [c for r in table["rows"] for c in r])
+    values = _tooltip_values(spec)
+    assert values, "every chart here has tooltips"
+    missing = sorted({v for v in values if v not in text})
+    assert not missing, f"tooltip content missing from the data table: {missing[:5]}"
+
+
+def test_live_sentence_is_a_signal_of_the_compiled_chart(spec):
+    import vl_convert as vlc
+
+    name = spec["usermeta"]["trustlab"]["live"]
+    top = {p["name"]: p for p in spec.get("params", [])}
+    assert name in top and top[name].get("expr"), "the live summary is a top-level expression"
+    signals = {s["name"] for s in vlc.vegalite_to_vega(spec).get("signals", [])}
+    assert name in signals
+
+
+def _live_text(spec, values: dict | None = None) -> str:
+    """The live sentence for the given control values, computed by Vega itself (the compiled
+    chart with one extra text mark showing the sentence, drawn to SVG)."""
+    import html
+    import re
+
+    import vl_convert as vlc
+
+    vg = vlc.vegalite_to_vega(spec)
+    for s in vg.get("signals", []):
+        if values and s["name"] in values:
+            s["value"] = values[s["name"]]
+    vg.setdefault("marks", []).append({"type": "text", "encode": {"update": {
+        "text": {"signal": spec["usermeta"]["trustlab"]["live"]}, "fontSize": {"value": 1}}}})
+    found = re.findall(r'<text[^>]*font-size="1px"[^>]*>(.*?)</text>', vlc.vega_to_svg(vg))
+    assert found, "the live expression did not draw (does it compile?)"
+    return html.unescape(found[-1])
+
+
+def _other_value(bind: dict, value):
+    if "options" in bind:
+        return next(o for o in bind["options"] if o != value)
+    return (bind["min"] + bind["max"]) // 2
+
+
+def test_live_sentence_states_the_view_and_follows_every_control(spec):
+    default = _live_text(spec)
+    assert default.endswith(".") and len(default) > 40 and "undefined" not in default
+    assert "NaN" not in default
+    controls = [p for p in spec.get("params", []) if isinstance(p.get("bind"), dict)]
+    assert controls
+    for p in controls:
+        changed = _live_text(spec, {p["name"]: _other_value(p["bind"], p["value"])})
+        assert changed != default, f"moving {p['name']} must change the live sentence"
+        assert "undefined" not in changed and "NaN" not in changed
+
+
+def test_live_sentences_give_results():
+    """The live line states what the view shows, with the numbers, not just the settings."""
+    rr = charts.removals_returns(key="k_").to_dict()
+    text = _live_text(rr, {"k_from_year": 1950, "k_to_year": 1960,
+                           "k_measure": "Share of the year's total"})
+    assert text.startswith("Fiscal 1950–1960 (11 years), shares: returns were 9")
+    tl = charts.timeline().to_dict()
+    text = _live_text(tl, {"ch1_tl_category": "Law", "ch1_tl_from_year": 1979,
+                           "ch1_tl_to_year": 2003})
+    assert text.startswith("Law, 1979–2003: 3 events, from Immigration Reform and Control Act")
+    text = _live_text(tl, {"ch1_tl_category": "Agency", "ch1_tl_from_year": 1950,
+                           "ch1_tl_to_year": 1990})
+    assert "no events" in text
+    adm = charts.administration_totals().to_dict()
+    assert "most under Clinton (12,290,905" in _live_text(adm)
+
+
+def _literal_colours(spec, marks: tuple[str, ...]) -> list[str]:
+    out = []
+    for n in _walk(spec):
+        mark = n.get("mark")
+        if isinstance(mark, dict) and mark.get("type") in marks:
+            out += [mark[k] for k in ("color", "fill", "stroke") if isinstance(mark.get(k), str)]
+    return out
+
+
+def test_text_and_lines_drawn_in_the_charts_are_readable(spec):
+    from trustlab.charts.base import contrast
+
+    for colour in _literal_colours(spec, ("text",)):
+        assert contrast(colour) >= 4.5, f"text colour {colour} is too faint on white"
+    for colour in _literal_colours(spec, ("rule", "line", "point", "circle", "tick")):
+        assert contrast(colour) >= 3, f"mark colour {colour} is too faint on white"
+    subtitle = str(spec["title"].get("subtitle", ""))
+    for word in ("hover", "click", "drag", "scroll"):
+        assert word not in subtitle.lower(), f"subtitle still says {word!r}"
+
+
+def test_long_labels_wrap_instead_of_being_cut(spec):
+    for n in _walk(spec):
+        axis = n.get("axis") if isinstance(n.get("axis"), dict) else None
+        if axis and axis.get("labelLimit"):
+            pytest.fail(f"an axis cuts its labels at {axis['labelLimit']} px")
+    assert spec["usermeta"]["trustlab"].get("narrow"), "each chart says how it fits a phone"
+
+
+def test_estimate_labels_have_a_wide_and_a_narrow_layout():
+    spec = charts.historic_estimates().to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    for r in rows:
+        wide, narrow = r["row"].split("^")
+        assert all(len(line) <= 34 for line in wide.split("|")), wide
+        assert all(len(line) <= 17 for line in narrow.split("|")), narrow
+    narrow_axis = spec["usermeta"]["trustlab"]["narrow"]["layer"][0]["encoding"]["y"]["axis"]
+    assert "[1]" in narrow_axis["labelExpr"]
 
 
 # ------------------------------------------------------------------------------------------
