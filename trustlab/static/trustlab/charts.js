@@ -82,7 +82,7 @@
     var t = view.title;
     if (!t) { return; }
     if (typeof t === "string" || Array.isArray(t)) { t = view.title = { text: t }; }
-    var textChars = Math.max(14, Math.floor(width / 9.6));  // 15 px bold
+    var textChars = Math.max(14, Math.floor(width / 10));  // 15 px bold
     var subChars = Math.max(22, Math.floor(width / 6.1));
     var text = Array.isArray(t.text) ? t.text.join(" ") : t.text;
     if (text) { t.text = wrapText(text, textChars); }
