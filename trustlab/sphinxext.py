@@ -16,6 +16,7 @@ import hashlib
 import html
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -40,24 +41,63 @@ def _is_vegalite(mime: str) -> bool:
     return mime.startswith(VEGALITE_PREFIX) and mime.endswith(("+json", ".json"))
 
 
-def chart_html(spec: dict) -> str:
-    """The HTML for one chart: a target div, the spec as inert JSON, and its description."""
-    text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
-    chart_id = "chart-" + hashlib.sha1(text.encode()).hexdigest()[:10]
-    safe = text.replace("</", "<\\/")  # a spec can never close the script element
+def _chart_title(spec: dict) -> str:
     title = spec.get("title")
     if isinstance(title, dict):
         title = title.get("text")
     if isinstance(title, list):
-        title = " ".join(title)
-    desc = spec.get("description", "")
-    label = html.escape(str(title or desc or "Chart"), quote=True)
+        title = " ".join(str(t) for t in title)
+    return str(title or "").strip()
+
+
+def table_html(table: dict, chart_id: str) -> str:
+    """A chart's data table (``usermeta.trustlab.table``) as HTML: a caption, column headers
+    with ``scope``, in a focusable container that scrolls sideways on small screens."""
+    esc = html.escape
+    cols = table.get("columns", [])
+    rows = table.get("rows", [])
+    head = "".join(f'<th scope="col">{esc(str(c))}</th>' for c in cols)
+    body = "".join("<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in r) + "</tr>"
+                   for r in rows)
+    caption = esc(str(table.get("caption") or "Data in the chart"))
     return (
-        f'<div class="trustlab-chart" id="{chart_id}" role="figure" aria-label="{label}">'
+        f'<details class="trustlab-chart-table"><summary>Data table ({len(rows)} rows)</summary>'
+        f'<div class="trustlab-table-scroll" role="region" tabindex="0" '
+        f'aria-labelledby="{chart_id}-table-caption">'
+        f'<table><caption id="{chart_id}-table-caption">{caption}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div></details>"
+    )
+
+
+def chart_html(spec: dict) -> str:
+    """The HTML for one chart: a target div, the spec as inert JSON, a live line that the
+    chart runtime keeps in step with the chart's controls, the text description, and the
+    data table. The chart runtime gives the drawn SVG one name (the title) and one
+    description (the text description); no wrapper repeats them."""
+    text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+    chart_id = "chart-" + hashlib.sha1(text.encode()).hexdigest()[:10]
+    meta = (spec.get("usermeta") or {}).get("trustlab") or {}
+    table = meta.get("table")
+    if table is not None:  # printed as HTML below: the browser does not need it twice
+        spec = dict(spec, usermeta=dict(spec["usermeta"],
+                                        trustlab={k: v for k, v in meta.items() if k != "table"}))
+        text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+    safe = text.replace("</", "<\\/")  # a spec can never close the script element
+    title = html.escape(_chart_title(spec) or "Chart", quote=True)
+    desc = spec.get("description", "")
+    live = ""
+    if meta.get("live"):
+        live = (f'<p class="trustlab-chart-live" id="{chart_id}-live" aria-live="off" '
+                f'aria-atomic="true" data-signal="{html.escape(str(meta["live"]), quote=True)}">'
+                f"</p>")
+    return (
+        f'<div class="trustlab-chart" id="{chart_id}" data-title="{title}">'
         f'<div class="trustlab-chart-target"></div>'
-        f'<script type="application/json">{safe}</script>'
-        f'<details class="trustlab-chart-desc"><summary>Text description of this chart</summary>'
-        f"<p>{html.escape(desc)}</p></details></div>"
+        f'<script type="application/json">{safe}</script>{live}'
+        f'<details class="trustlab-chart-desc"><summary>Text description</summary>'
+        f'<p id="{chart_id}-desc">{html.escape(desc)}</p></details>'
+        + (table_html(table, chart_id) if table is not None else "")
+        + "</div>"
     )
 
 
@@ -377,9 +417,86 @@ def _finish_deps(app: Sphinx, exception: Exception | None) -> None:
     _STATE.clear()
 
 
+def _assets_digest(app: Sphinx, config: Any) -> None:
+    """Record a digest of the course's static files as an HTML config value: Sphinx rewrites
+    every page when it changes, so a page never links a stale set of fixes."""
+    h = hashlib.sha256(__version__.encode() + Path(__file__).read_bytes())
+    for f in sorted((STATIC_DIR / "trustlab").glob("*")):
+        h.update(f.name.encode() + f.read_bytes())
+    config.trustlab_assets = h.hexdigest()[:16]
+
+
 def _chart_css(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any):
     if pagename in getattr(app.env, "trustlab_chart_pages", set()):
         app.add_css_file("trustlab/charts.css")
+
+
+# ----------------------------------------------------------------------------------------
+# Accessibility fixes to the HTML the course's tools write (checked by axe-core in
+# tests/test_accessibility.py). Each is a small rewrite of markup whose meaning is known.
+
+# docutils writes citation lists as role="list" holding role="doc-biblioentry" items: the
+# role is deprecated in ARIA 1.2 and a list must hold list items.
+_BIBLIOENTRY = 'role="doc-biblioentry"'
+# pandas writes the top-left corner of a table (above the index) as an empty header cell.
+_EMPTY_TH = re.compile(r"<th(\s[^>]*)?>(?:\s|&nbsp;|&#160;)*</th>")
+_TABLE = re.compile(r"<table\b.*?</table>", re.S)
+_CAPTION = re.compile(r"<caption[^>]*>(.*?)</caption>", re.S)
+_SCROLLERS = ('class="pst-scrollable-table-container">', 'class="trustlab-table-scroll"')
+# The sidebar's "show sub-pages" toggles are <summary> elements holding only an icon.
+_SUMMARY = re.compile(r'(<a class="[^"]*reference internal[^"]*"[^>]*>(.*?)</a>\s*<details[^>]*>\s*'
+                      r"<summary>)(?!<span class=\"visually-hidden\")")
+
+
+def _plain(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+
+
+def accessible_body(body: str) -> str:
+    """Rewrite a page body: citation entries become list items; empty corner header cells
+    become data cells; a wide table not already in a scrolling container gets one (named
+    by its caption, focusable so keyboard users can scroll it)."""
+    body = body.replace(_BIBLIOENTRY, 'role="listitem"')
+    body = _EMPTY_TH.sub(lambda m: f"<td{m.group(1) or ''}></td>", body)
+
+    count = 0
+
+    def wrap(m: re.Match) -> str:
+        nonlocal count
+        before = body[max(0, m.start() - 200):m.start()].rstrip()
+        if before.endswith(_SCROLLERS) or 'class="trustlab-table-scroll"' in before[-160:]:
+            return m.group(0)
+        count += 1
+        cap = _CAPTION.search(m.group(0))
+        label = html.escape(_plain(cap.group(1)) if cap else f"Table {count}", quote=True)
+        return (f'<div class="trustlab-table-scroll" role="region" tabindex="0" '
+                f'aria-label="{label}">{m.group(0)}</div>')
+
+    return _TABLE.sub(wrap, body)
+
+
+def accessible_toctree(toc: str) -> str:
+    """Give every sidebar toggle a name: "Sub-pages of <section>"."""
+    return _SUMMARY.sub(lambda m: m.group(1) + '<span class="visually-hidden">Sub-pages of '
+                        + html.escape(_plain(m.group(2))) + "</span>", toc)
+
+
+def _accessible_page(app: Sphinx, pagename: str, templatename: str, context: dict,
+                     doctree: Any) -> None:
+    if isinstance(context.get("body"), str):
+        context["body"] = accessible_body(context["body"])
+    make_toc = context.get("generate_toctree_html")
+    if callable(make_toc) and not getattr(make_toc, "_trustlab", False):
+        def generate_toctree_html(*args: Any, **kwargs: Any) -> Any:
+            out = make_toc(*args, **kwargs)
+            kind = kwargs.get("kind", args[0] if args else None)
+            if kind != "sidebar":  # "raw" callers want the theme's parsed tree
+                return out
+            from markupsafe import Markup  # the sidebar is written into the page as is
+
+            return Markup(accessible_toctree(str(out)))
+        generate_toctree_html._trustlab = True  # type: ignore[attr-defined]
+        context["generate_toctree_html"] = generate_toctree_html
 
 
 def _purge(app: Sphinx, env: Any, docname: str) -> None:
@@ -557,10 +674,17 @@ def setup(app: Sphinx) -> dict:
     # after sphinx-mathjax-offline has copied MathJax (default priority 500)
     app.connect("build-finished", _offline_mathjax, priority=900)
     app.connect("config-inited", _write_bundle)
+    app.add_config_value("trustlab_assets", "", "html")
+    app.connect("config-inited", _assets_digest)
     app.connect("builder-inited", _init_deps)
     app.connect("env-get-outdated", _outdated)
     app.connect("build-finished", _finish_deps)
     app.connect("html-page-context", _chart_css)
+    # after the theme has put its sidebar function in the context (default priority 500)
+    app.connect("html-page-context", _accessible_page, priority=900)
+    # Every page: the theme fixes (focus rings, names, landmarks, colour mode).
+    app.add_css_file("trustlab/a11y.css")
+    app.add_js_file("trustlab/a11y.js", priority=100)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.connect("source-read", _expand_datasheets)

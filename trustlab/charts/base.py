@@ -38,6 +38,7 @@ def _theme() -> alt.theme.ThemeConfig:
             # chart one name (its title), one description (its text description), a data
             # table with every tooltip's content, and a live summary of the current view.
             "aria": False,
+            "mark": {"aria": False},
             "view": {"continuousWidth": WIDTH, "continuousHeight": 320, "stroke": None},
             "range": {"category": PALETTE},
             "axis": {"labelFontSize": 12, "titleFontSize": 12, "gridColor": "#e6e6e6"},

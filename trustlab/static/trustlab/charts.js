@@ -1,28 +1,389 @@
-/* Render the course's Altair (Vega-Lite) charts from specs embedded in the page.
- * vega, vega-lite and vega-embed come from vega-bundle.js, served by the book itself:
- * no request leaves the site. */
+/* The course's chart runtime: draws the Altair (Vega-Lite) charts embedded in a page and
+ * makes them usable by every reader (issue #16).
+ *
+ * - vega, vega-lite and vega-embed come from vega-bundle.js, served by the book itself:
+ *   no request leaves the site.
+ * - Fit: a chart wider than its box (phones, 200% zoom) is drawn again to fit: side-by-side
+ *   views are stacked, every width shrinks until the drawn chart fits, titles re-wrap,
+ *   legends wrap, and the chart's own small-screen changes (usermeta.trustlab.narrow) apply.
+ *   It is fitted again when the window is resized.
+ * - Names: the drawn SVG is one image named by the chart's title and described by its text
+ *   description (marks and guides are hidden from assistive technology by the theme).
+ * - Controls: radio groups are labelled groups; sliders are named by their label only.
+ * - Live line: usermeta.trustlab.live names a Vega signal stating the result of the current
+ *   view; it is written into the chart's aria-live line whenever a control changes it.
+ * - Tooltips stay while the pointer is on the mark or on the tooltip, and Esc hides them
+ *   (WCAG 1.4.13). Their content is also in the data table under the chart.
+ */
 (function () {
   "use strict";
+  var NARROW = 600;           // below this box width a chart's narrow changes apply
+  var MAX_PASSES = 4;         // re-draws allowed to make a chart fit
+  var charts = [];
+
+  // ---------------------------------------------------------------- spec helpers
+  function clone(x) { return JSON.parse(JSON.stringify(x)); }
+
+  function isObj(x) { return x !== null && typeof x === "object" && !Array.isArray(x); }
+
+  function merge(target, patch) {
+    Object.keys(patch).forEach(function (k) {
+      var v = patch[k];
+      if (Array.isArray(v) && Array.isArray(target[k])) {
+        v.forEach(function (item, i) {
+          if (isObj(item) && isObj(target[k][i])) { merge(target[k][i], item); }
+          else if (item !== null) { target[k][i] = clone(item); }
+        });
+      } else if (isObj(v) && isObj(target[k])) {
+        merge(target[k], v);
+      } else {
+        target[k] = clone(v);
+      }
+    });
+    return target;
+  }
+
+  // Every view in a spec (the top level, concat members, layers, facet inner specs).
+  function views(spec, out) {
+    out = out || [];
+    if (!isObj(spec)) { return out; }
+    out.push(spec);
+    ["hconcat", "vconcat", "concat", "layer"].forEach(function (k) {
+      (spec[k] || []).forEach(function (s) { views(s, out); });
+    });
+    if (isObj(spec.spec)) { views(spec.spec, out); }
+    return out;
+  }
+
+  function wrapText(text, chars) {
+    var words = String(text).split(/\s+/), lines = [], line = "";
+    words.forEach(function (w) {
+      if (!w) { return; }
+      if (line && (line + " " + w).length > chars) { lines.push(line); line = w; }
+      else { line = line ? line + " " + w : w; }
+    });
+    if (line) { lines.push(line); }
+    return lines;
+  }
+
+  // Subtitle lines were wrapped for a wide chart: join each paragraph (a new one starts at
+  // "Source:") and wrap it again for the new width.
+  function rewrapLines(lines, chars) {
+    var paras = [];
+    lines.forEach(function (l) {
+      l = String(l);
+      if (!paras.length || /^Source/.test(l)) { paras.push(l); }
+      else { paras[paras.length - 1] += " " + l; }
+    });
+    return paras.reduce(function (acc, p) { return acc.concat(wrapText(p, chars)); }, []);
+  }
+
+  function rewrapTitle(view, width) {
+    var t = view.title;
+    if (!t) { return; }
+    if (typeof t === "string" || Array.isArray(t)) { t = view.title = { text: t }; }
+    var textChars = Math.max(16, Math.floor(width / 8.6));
+    var subChars = Math.max(22, Math.floor(width / 6.1));
+    var text = Array.isArray(t.text) ? t.text.join(" ") : t.text;
+    if (text) { t.text = wrapText(text, textChars); }
+    if (t.subtitle) {
+      t.subtitle = rewrapLines(Array.isArray(t.subtitle) ? t.subtitle : [t.subtitle], subChars);
+    }
+  }
+
+  // The spec for a box `avail` px wide; `scale` shrinks every width (1 = as designed).
+  function fitted(original, avail, scale) {
+    var spec = clone(original);
+    var meta = (spec.usermeta && spec.usermeta.trustlab) || {};
+    if (avail < NARROW && isObj(meta.narrow)) { merge(spec, meta.narrow); }
+    views(spec).forEach(function (v) {
+      if (v.hconcat) { v.vconcat = v.hconcat; delete v.hconcat; }
+      if (v.concat) { v.columns = 1; }
+      if (typeof v.columns === "number" && v.facet) { v.columns = 1; }
+    });
+    views(spec).forEach(function (v) {
+      if (typeof v.width === "number") { v.width = Math.max(60, Math.floor(v.width * scale)); }
+      else if (isObj(v.width) && typeof v.width.step === "number") {
+        v.width.step = Math.max(8, Math.floor(v.width.step * scale));
+      }
+    });
+    spec.config = spec.config || {};
+    var view = spec.config.view = spec.config.view || {};
+    ["continuousWidth", "discreteWidth"].forEach(function (k) {
+      if (typeof view[k] === "number") { view[k] = Math.max(60, Math.floor(view[k] * scale)); }
+    });
+    if (view.continuousWidth === undefined) { view.continuousWidth = Math.floor(300 * scale); }
+    // Legends go under the chart and wrap: at most one column per 170 px, labels that fit.
+    var columns = Math.max(1, Math.floor(avail / 170));
+    var labelLimit = Math.max(80, Math.floor(avail / columns) - 40);
+    function narrowLegend(legend) {
+      if (legend.orient === "left" || legend.orient === "right" || legend.orient === undefined) {
+        legend.orient = "bottom";
+      }
+      if (legend.direction !== "vertical" || legend.columns) {
+        legend.columns = Math.min(legend.columns || columns, columns);
+      }
+      legend.labelLimit = Math.min(legend.labelLimit || labelLimit, labelLimit);
+      legend.titleLimit = Math.max(80, avail - 20);
+    }
+    narrowLegend(spec.config.legend = spec.config.legend || {});
+    (function walk(node) {
+      if (Array.isArray(node)) { node.forEach(walk); return; }
+      if (!isObj(node)) { return; }
+      Object.keys(node).forEach(function (k) {
+        if (k === "legend" && isObj(node[k]) && node !== spec.config) { narrowLegend(node[k]); }
+        else if (k !== "data" && k !== "datasets" && k !== "usermeta") { walk(node[k]); }
+      });
+    })(spec);
+    views(spec).forEach(function (v) { rewrapTitle(v, avail - 8); });
+    // Axis titles never shrink with the plot: wrap long ones.
+    var axisChars = Math.max(20, Math.floor(avail / 7.2));
+    views(spec).forEach(function (v) {
+      ["x", "y", "x2", "y2"].forEach(function (ch) {
+        var enc = v.encoding && v.encoding[ch];
+        if (!isObj(enc)) { return; }
+        [enc, isObj(enc.axis) ? enc.axis : null].forEach(function (o) {
+          if (o && typeof o.title === "string" && o.title.length > axisChars) {
+            o.title = wrapText(o.title, axisChars);
+          }
+        });
+      });
+    });
+    spec.usermeta = spec.usermeta || {};
+    spec.usermeta.trustlabNarrow = true;
+    return spec;
+  }
+
+  function widestView(spec) {
+    var widest = 0;
+    views(spec).forEach(function (v) {
+      if (typeof v.width === "number") { widest = Math.max(widest, v.width); }
+    });
+    var cw = spec.config && spec.config.view && spec.config.view.continuousWidth;
+    return widest || (typeof cw === "number" ? cw : 0);
+  }
+
+  // ---------------------------------------------------------------- accessibility
+  var uid = 0;
+  function nextId(prefix) { uid += 1; return prefix + "-" + uid; }
+
+  function labelSvg(el) {
+    var svg = el.querySelector(".trustlab-chart-target svg");
+    if (!svg) { return; }
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", el.dataset.title || "Chart");
+    svg.removeAttribute("aria-roledescription");
+    var desc = document.getElementById(el.id + "-desc");
+    if (desc) { svg.setAttribute("aria-describedby", desc.id); }
+    svg.setAttribute("focusable", "false");
+  }
+
+  function labelBindings(el) {
+    el.querySelectorAll(".vega-bind").forEach(function (bind) {
+      var name = bind.querySelector(".vega-bind-name");
+      if (!name) { return; }
+      if (!name.id) { name.id = nextId(el.id + "-control"); }
+      var radios = bind.querySelectorAll("input[type=radio]");
+      if (radios.length) {
+        var group = bind.querySelector(".vega-bind-radio") || bind;
+        group.setAttribute("role", "radiogroup");
+        group.setAttribute("aria-labelledby", name.id);
+        return;
+      }
+      // A slider's <label> also holds its value, so its name would read "Year 2012":
+      // name it by its label text only (the slider states its value itself).
+      bind.querySelectorAll("input, select").forEach(function (input) {
+        input.setAttribute("aria-labelledby", name.id);
+      });
+    });
+  }
+
+  function connectLive(entry) {
+    var el = entry.el, line = el.querySelector(".trustlab-chart-live");
+    if (!line || !line.dataset.signal) { return; }
+    var name = line.dataset.signal, view = entry.view;
+    function write(value) {
+      var text = value === null || value === undefined ? "" : String(value);
+      if (line.textContent !== text) { line.textContent = text; }
+    }
+    try {
+      write(view.signal(name));
+      view.addSignalListener(name, function (_, value) { write(value); });
+    } catch (err) {
+      console.error("trustlab: chart " + el.id + " has no signal " + name, err);
+      return;
+    }
+    // The first value is shown but not announced; changes after this are.
+    window.setTimeout(function () { line.setAttribute("aria-live", "polite"); }, 0);
+  }
+
+  // ---------------------------------------------------------------- tooltips (WCAG 1.4.13)
+  var tip = null, hideTimer = null;
+
+  function tipElement() {
+    if (tip) { return tip; }
+    tip = document.createElement("div");
+    tip.className = "trustlab-tooltip";
+    tip.setAttribute("role", "tooltip");
+    tip.hidden = true;
+    tip.addEventListener("mouseenter", function () { window.clearTimeout(hideTimer); });
+    tip.addEventListener("mouseleave", function () { hideSoon(); });
+    document.body.appendChild(tip);
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && !tip.hidden) { tip.hidden = true; }
+    });
+    return tip;
+  }
+
+  function hideSoon() {
+    window.clearTimeout(hideTimer);
+    hideTimer = window.setTimeout(function () { if (tip) { tip.hidden = true; } }, 600);
+  }
+
+  function showTooltip(handler, event, item, value) {
+    var t = tipElement();
+    if (value === null || value === undefined || value === "") { hideSoon(); return; }
+    window.clearTimeout(hideTimer);
+    t.textContent = "";
+    if (isObj(value)) {
+      var table = document.createElement("table");
+      Object.keys(value).forEach(function (k) {
+        if (k === "title") { return; }
+        var tr = table.insertRow(), th = document.createElement("th"), td = tr.insertCell();
+        th.scope = "row"; th.textContent = k; tr.insertBefore(th, td);
+        td.textContent = String(value[k]);
+      });
+      if (value.title) {
+        var h = document.createElement("p");
+        h.className = "trustlab-tooltip-title"; h.textContent = String(value.title);
+        t.appendChild(h);
+      }
+      t.appendChild(table);
+    } else {
+      t.textContent = String(value);
+    }
+    t.hidden = false;
+    var pad = 12, w = t.offsetWidth, hgt = t.offsetHeight;
+    var x = event.clientX + pad, y = event.clientY + pad;
+    if (x + w > window.innerWidth - 4) { x = Math.max(4, event.clientX - w - pad); }
+    if (y + hgt > window.innerHeight - 4) { y = Math.max(4, event.clientY - hgt - pad); }
+    t.style.left = (x + window.scrollX) + "px";
+    t.style.top = (y + window.scrollY) + "px";
+  }
+
+  // ---------------------------------------------------------------- drawing
+  function boxWidth(el) {
+    return Math.floor(el.querySelector(".trustlab-chart-target").getBoundingClientRect().width);
+  }
+
+  function drawnWidth(el) {
+    var svg = el.querySelector(".trustlab-chart-target svg");
+    return svg ? Math.ceil(svg.getBoundingClientRect().width) : 0;
+  }
+
+  function embed(entry, spec) {
+    var target = entry.el.querySelector(".trustlab-chart-target");
+    if (entry.view) { entry.view.finalize(); entry.view = null; }
+    target.textContent = "";
+    var narrow = spec.usermeta && spec.usermeta.trustlabNarrow;
+    return window.vegaEmbed(target, spec, {
+      actions: false, renderer: "svg", tooltip: showTooltip,
+      patch: function (vg) { hideMarks(vg.marks); return narrow ? stackLegends(vg) : vg; }
+    }).then(function (result) {
+      entry.view = result.view;
+      return result;
+    });
+  }
+
+  // Every mark (data, selection brushes, hover helpers) leaves the accessibility tree: the
+  // chart is one image with a name and a description, and its data is in the table.
+  function hideMarks(marks) {
+    (marks || []).forEach(function (m) {
+      m.aria = false;
+      hideMarks(m.marks);
+    });
+  }
+
+  // Several legends under a narrow chart go one above the other, not side by side.
+  function stackLegends(vg) {
+    vg.config = vg.config || {};
+    vg.config.legend = vg.config.legend || {};
+    vg.config.legend.layout = {
+      bottom: { anchor: "start", direction: "vertical", margin: 8 },
+      top: { anchor: "start", direction: "vertical", margin: 8 }
+    };
+    return vg;
+  }
+
+  // Draw as designed; when the chart is wider than its box, draw it again, narrower.
+  function draw(entry) {
+    var el = entry.el, avail = boxWidth(el), pass = 0, scale = 1;
+    entry.avail = avail;
+    function step(spec) {
+      return embed(entry, spec).then(function () {
+        var drawn = drawnWidth(el);
+        if (drawn <= avail || pass >= MAX_PASSES || avail <= 0) { return; }
+        pass += 1;
+        // Shrink the widest view by what does not fit (axes, labels and legends keep their
+        // size, so the plot gives up all of the difference).
+        var widest = widestView(spec);
+        var k = widest > 0 ? (widest - (drawn - avail) - 4) / widest : (avail - 2) / drawn;
+        scale = scale * Math.min(0.97, Math.max(0.25, k));
+        return step(fitted(entry.spec, avail, scale));
+      });
+    }
+    var first = avail < NARROW ? fitted(entry.spec, avail, 1) : entry.spec;
+    return step(first).then(function () {
+      labelSvg(el);
+      labelBindings(el);
+      connectLive(entry);
+      el.dataset.fit = drawnWidth(el) <= avail ? "true" : "false";
+      el.dataset.rendered = "true";
+    });
+  }
+
   function renderChart(el) {
     var specNode = el.querySelector('script[type="application/json"]');
     var target = el.querySelector(".trustlab-chart-target");
     if (!specNode || !target || el.dataset.rendered) { return; }
-    var spec = JSON.parse(specNode.textContent);
-    window.vegaEmbed(target, spec, { actions: false, renderer: "svg" })
-      .then(function () { el.dataset.rendered = "true"; })
-      .catch(function (err) {
-        el.dataset.rendered = "error";
-        target.textContent = "This chart could not be drawn (" + err.message +
-          "). Its text description below says what it shows.";
-        console.error(err);
-      });
+    var entry = { el: el, spec: JSON.parse(specNode.textContent), view: null, avail: 0 };
+    charts.push(entry);
+    draw(entry).catch(function (err) {
+      el.dataset.rendered = "error";
+      target.textContent = "This chart could not be drawn (" + err.message +
+        "). Its text description and data table below say what it shows.";
+      console.error(err);
+    });
   }
+
+  // Fit again when the box changes width (rotation, window resize, zoom). The controls'
+  // values are kept: they are read from the old view and set on the new one.
+  var resizeTimer = null;
+  function refit() {
+    charts.forEach(function (entry) {
+      var avail = boxWidth(entry.el);
+      if (!entry.view || Math.abs(avail - entry.avail) < 8) { return; }
+      var state = {};
+      try { state = entry.view.getState({ data: function () { return false; } }); }
+      catch (err) { state = null; }
+      draw(entry).then(function () {
+        if (state && entry.view) {
+          try { entry.view.setState(state); } catch (err) { /* layout changed: keep defaults */ }
+        }
+      });
+    });
+  }
+
   function renderAll() {
     if (typeof window.vegaEmbed !== "function") {
       console.error("trustlab: vega-bundle.js did not load; charts cannot be drawn.");
       return;
     }
     document.querySelectorAll(".trustlab-chart").forEach(renderChart);
+    window.addEventListener("resize", function () {
+      window.clearTimeout(resizeTimer);
+      resizeTimer = window.setTimeout(refit, 250);
+    });
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", renderAll);
