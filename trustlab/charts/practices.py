@@ -63,7 +63,8 @@ def _wrapped(chart: alt.TopLevelMixin, width: int = 92) -> alt.TopLevelMixin:
 def _lines(text: str, width: int) -> str:
     """``text`` broken into lines of at most ``width`` characters, joined by '|' (split again
     in the browser by ``labelExpr``/``lineBreak``, so long labels wrap instead of being cut)."""
-    return "|".join(textwrap.wrap(str(text), width, break_on_hyphens=False)) or str(text)
+    return "|".join(textwrap.wrap(str(text), width, break_on_hyphens=False,
+                                  break_long_words=False)) or str(text)
 
 
 def _js(text: str) -> str:
@@ -169,7 +170,7 @@ def programs_explorer(df: pd.DataFrame | None = None) -> alt.Chart:
         f" + ' (' + (pe_practice == 'All' ? 'any practice' : {labels}[pe_practice])"
         " + ', ' + (pe_region == 'All' ? 'all regions' : pe_region)"
         " + ', started in or before ' + pe_year + ' or in an unknown year)'"
-        f" + ({shown} == 0 ? '.' : ': ' + {names} + '.')"
+        f" + ({shown} == 0 || {shown} > 5 ? '.' : ': ' + {names} + '.')"
         f" + (pe_evidence == 'All' ? '' : ' Highlighted: ' + {marked} + ' with evidence of"
         " results \"' + pe_evidence + '\".')")
     table = pd.DataFrame({
@@ -188,8 +189,8 @@ def programs_explorer(df: pd.DataFrame | None = None) -> alt.Chart:
     # Phones: narrower columns with upright labels, program names on up to three lines,
     # smaller marks.
     narrow = {
-        "width": {"step": 18}, "height": {"step": 42},
-        "mark": {"size": 100},
+        "width": {"step": 15}, "height": {"step": 42},
+        "mark": {"size": 80},
         "encoding": {
             "x": {"axis": {"labelAngle": -90, "labelFontSize": 11}},
             "y": {"axis": {"labelExpr": "split(datum.label, '|')", "labelFontSize": 11,
@@ -236,8 +237,8 @@ def policy_builder(recs: pd.DataFrame | None = None,
     card["met_when"] = card["met_when"].astype(bool)
     d = card[["rec_id", "short_label", "practice_label", "evidence_strength",
               "recommended_by", "choice", "met_when"]].copy()
-    d["row"] = d["short_label"].map(lambda s: _lines(s, 24))
-    d["evidence_lines"] = d["evidence_strength"].map(lambda s: _lines(s, 18))
+    d["row"] = d["short_label"].map(lambda s: _lines(s, 20))
+    d["evidence_lines"] = d["evidence_strength"].map(lambda s: _lines(s, 16))
     params = [alt.param(name=f"pb_{key}", value=full[key],
                         bind=alt.binding_checkbox(name=label))
               for key, label in pr.CHOICES.items()]
@@ -315,19 +316,19 @@ def policy_builder(recs: pd.DataFrame | None = None,
     # Phones: recommendation names and kinds of evidence on two lines, taller rows, the
     # count on two lines, a shorter status ("✔ yes" / "✘ no") and column headers.
     narrow = {"vconcat": [
-        {"mark": {"align": "right", "fontSize": 13}, "height": 40,
+        {"mark": {"align": "right", "fontSize": 13}, "height": 40, "width": 150,
          "encoding": {"text": {"field": "line_narrow"}, "x": {"value": "width"}}},
-        {"height": {"step": 40},
+        {"height": {"step": 46}, "width": 150,
          "layer": [
              {"mark": {"fontSize": 12, "dx": 2},
               "encoding": {
                   "text": {"field": "status_short"},
-                  "y": {"axis": {"labelExpr": "split(datum.label, '|')", "labelLimit": 140,
+                  "y": {"axis": {"labelExpr": "split(datum.label, '|')", "labelLimit": 112,
                                  "labelFontSize": 11}},
-                  "x": {"axis": {"values": [0, 0.35], "labelOffset": 2,
+                  "x": {"axis": {"values": [0, 0.3], "labelOffset": 2,
                                  "labelExpr": "datum.value == 0 ? 'Met?' : 'Evidence'"}}}},
-             {"transform": [{"calculate": "0.35", "as": "at"}], "mark": {"xOffset": 2}},
-             {"transform": [{"calculate": "0.35", "as": "at"}],
+             {"transform": [{"calculate": "0.3", "as": "at"}], "mark": {"xOffset": 2}},
+             {"transform": [{"calculate": "0.3", "as": "at"}],
               "mark": {"dx": 14, "fontSize": 10},
               "encoding": {"text": {"field": "evidence_lines"}}},
          ]},
