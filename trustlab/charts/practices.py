@@ -189,6 +189,9 @@ def programs_explorer(df: pd.DataFrame | None = None) -> alt.Chart:
     # Phones: narrower columns with upright labels, program names on up to three lines,
     # smaller marks.
     narrow = {
+        # The book wraps titles at about 8.6 px a character, which DejaVu Sans Bold at the
+        # theme's 15 px exceeds: a smaller title keeps this one inside a phone's column.
+        "title": {"fontSize": 13},
         "width": {"step": 15}, "height": {"step": 42},
         "mark": {"size": 80},
         "encoding": {
