@@ -240,7 +240,7 @@ def policy_builder(recs: pd.DataFrame | None = None,
     card["met_when"] = card["met_when"].astype(bool)
     d = card[["rec_id", "short_label", "practice_label", "evidence_strength",
               "recommended_by", "choice", "met_when"]].copy()
-    d["row"] = d["short_label"].map(lambda s: _lines(s, 20))
+    d["row"] = d["short_label"].map(lambda s: _lines(s, 16))
     d["evidence_lines"] = d["evidence_strength"].map(lambda s: _lines(s, 16))
     params = [alt.param(name=f"pb_{key}", value=full[key],
                         bind=alt.binding_checkbox(name=label))
@@ -319,20 +319,21 @@ def policy_builder(recs: pd.DataFrame | None = None,
     # Phones: recommendation names and kinds of evidence on two lines, taller rows, the
     # count on two lines, a shorter status ("✔ yes" / "✘ no") and column headers.
     narrow = {"vconcat": [
-        {"mark": {"align": "right", "fontSize": 13}, "height": 40, "width": 150,
+        {"mark": {"align": "right", "fontSize": 13}, "height": 40, "width": 160,
          "encoding": {"text": {"field": "line_narrow"}, "x": {"value": "width"}}},
-        {"height": {"step": 46}, "width": 150,
+        {"height": {"step": 46}, "width": 160,
          "layer": [
              {"mark": {"fontSize": 12, "dx": 2},
               "encoding": {
                   "text": {"field": "status_short"},
                   "y": {"axis": {"labelExpr": "split(datum.label, '|')", "labelLimit": 112,
                                  "labelFontSize": 11}},
-                  "x": {"axis": {"values": [0, 0.3], "labelOffset": 2,
+                  "x": {"axis": {"values": [0, 0.27], "labelOffset": 2,
                                  "labelExpr": "datum.value == 0 ? 'Met?' : 'Evidence'"}}}},
-             {"transform": [{"calculate": "0.3", "as": "at"}], "mark": {"xOffset": 2}},
-             {"transform": [{"calculate": "0.3", "as": "at"}],
-              "mark": {"dx": 14, "fontSize": 10},
+             {"transform": [{"calculate": "0.27", "as": "at"}],
+              "mark": {"xOffset": 4, "size": 64}},
+             {"transform": [{"calculate": "0.27", "as": "at"}],
+              "mark": {"dx": 11, "fontSize": 10},
               "encoding": {"text": {"field": "evidence_lines"}}},
          ]},
     ]}
