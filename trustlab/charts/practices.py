@@ -60,10 +60,10 @@ def _wrapped(chart: alt.TopLevelMixin, width: int = 92) -> alt.TopLevelMixin:
     return chart
 
 
-def _lines(text: str, width: int) -> str:
+def _lines(text: str, width: int, hyphens: bool = False) -> str:
     """``text`` broken into lines of at most ``width`` characters, joined by '|' (split again
     in the browser by ``labelExpr``/``lineBreak``, so long labels wrap instead of being cut)."""
-    return "|".join(textwrap.wrap(str(text), width, break_on_hyphens=False,
+    return "|".join(textwrap.wrap(str(text), width, break_on_hyphens=hyphens,
                                   break_long_words=False)) or str(text)
 
 
@@ -240,7 +240,7 @@ def policy_builder(recs: pd.DataFrame | None = None,
     card["met_when"] = card["met_when"].astype(bool)
     d = card[["rec_id", "short_label", "practice_label", "evidence_strength",
               "recommended_by", "choice", "met_when"]].copy()
-    d["row"] = d["short_label"].map(lambda s: _lines(s, 16))
+    d["row"] = d["short_label"].map(lambda s: _lines(s, 16, hyphens=True))
     d["evidence_lines"] = d["evidence_strength"].map(lambda s: _lines(s, 16))
     params = [alt.param(name=f"pb_{key}", value=full[key],
                         bind=alt.binding_checkbox(name=label))
@@ -321,7 +321,7 @@ def policy_builder(recs: pd.DataFrame | None = None,
     narrow = {"vconcat": [
         {"mark": {"align": "right", "fontSize": 13}, "height": 40, "width": 160,
          "encoding": {"text": {"field": "line_narrow"}, "x": {"value": "width"}}},
-        {"height": {"step": 46}, "width": 160,
+        {"height": {"step": 54}, "width": 160,
          "layer": [
              {"mark": {"fontSize": 12, "dx": 2},
               "encoding": {
@@ -329,7 +329,7 @@ def policy_builder(recs: pd.DataFrame | None = None,
                   "y": {"axis": {"labelExpr": "split(datum.label, '|')", "labelLimit": 112,
                                  "labelFontSize": 11}},
                   "x": {"axis": {"values": [0, 0.27], "labelOffset": 2,
-                                 "labelExpr": "datum.value == 0 ? 'Met?' : 'Evidence'"}}}},
+                                 "labelExpr": "datum.value == 0 ? 'Met' : 'Evidence'"}}}},
              {"transform": [{"calculate": "0.27", "as": "at"}],
               "mark": {"xOffset": 4, "size": 64}},
              {"transform": [{"calculate": "0.27", "as": "at"}],
