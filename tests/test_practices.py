@@ -7,6 +7,7 @@ import re
 import pytest
 
 from trustlab import charts, load, practices, widgets
+from trustlab.charts.base import contrast
 
 
 def test_no_choices_meets_only_the_no_287g_recommendation():
@@ -69,7 +70,7 @@ def test_browser_chart_agrees_with_python(choices):
 
 def test_policy_builder_params_are_unique_checkboxes():
     spec = charts.policy_builder().to_dict()
-    params = spec["params"]
+    params = [p for p in spec["params"] if "bind" in p]  # the live summary has no control
     names = [p["name"] for p in params]
     assert len(names) == len(set(names)) == len(practices.CHOICES)
     assert all(p["bind"]["input"] == "checkbox" for p in params)
@@ -133,3 +134,233 @@ def test_policy_builder_checkbox_recomputes_in_the_browser(browser, server, buil
         "(b) => [...document.querySelectorAll('.trustlab-chart svg')]"
         ".some(s => s.innerHTML.includes('meet 2 of 13'))", arg=before)
     assert not external and not errors
+
+
+# --- Accessibility of the chapter's charts (issue #16) ------------------------------------
+
+BUILDERS = {"programs_explorer": charts.programs_explorer,
+            "policy_builder": charts.policy_builder,
+            "u_visa_backlog": charts.u_visa_backlog}
+
+
+def _walk(node):
+    """Every dict in a spec, depth first."""
+    if isinstance(node, dict):
+        yield node
+        for v in node.values():
+            yield from _walk(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _walk(v)
+
+
+def _params(spec):
+    return [p for d in _walk(spec) for p in d.get("params", []) or []
+            if isinstance(p, dict) and "name" in p]
+
+
+@pytest.fixture(scope="module")
+def specs():
+    return {name: build().to_dict() for name, build in BUILDERS.items()}
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_every_interaction_has_a_keyboard_control(specs, name):
+    spec = specs[name]
+    text = str(spec)
+    assert "'bind': 'legend'" not in text and "'bind': 'scales'" not in text
+    for p in _params(spec):
+        select = p.get("select")
+        kind = select if isinstance(select, str) else (select or {}).get("type")
+        assert kind != "interval", f"{p['name']}: a brush needs a mouse"
+        if kind == "point":
+            assert isinstance(p.get("bind"), dict) and "input" in p["bind"], \
+                f"{p['name']}: a point selection needs a form control"
+        if "bind" in p:
+            assert ":" not in p["bind"].get("name", ""), "control names carry no colon"
+
+
+def _tooltip_titles(spec) -> set[str]:
+    titles = set()
+    for d in _walk(spec):
+        tip = d.get("tooltip")
+        for t in tip if isinstance(tip, list) else [tip] if isinstance(tip, dict) else []:
+            if isinstance(t, dict) and "field" in t:
+                titles.add(t.get("title", t["field"]))
+    return titles
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_data_table_holds_every_tooltip(specs, name):
+    spec = specs[name]
+    table = spec["usermeta"]["trustlab"]["table"]
+    assert table["rows"] and table["caption"]
+    titles = _tooltip_titles(spec)
+    assert titles
+    if name == "u_visa_backlog":
+        # One column per measure instead of "Measure"/"Petitions"; the cap in the caption.
+        assert {"Fiscal year", "Pending at end of year",
+                "Received during year"} <= set(table["columns"])
+        assert "Annual cap: 10,000" in table["caption"]
+        assert table["rows"][-1] == ["2021", "285,255", "37,164"]
+        titles -= {"Measure", "Petitions", "Dashed line"}
+    assert titles <= set(table["columns"]), titles - set(table["columns"])
+    assert all(len(r) == len(table["columns"]) for r in table["rows"])
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_live_summary_is_a_compiled_signal(specs, name):
+    vlc = pytest.importorskip("vl_convert")
+    spec = specs[name]
+    live = spec["usermeta"]["trustlab"]["live"]
+    top = {p["name"]: p for p in spec.get("params", [])}
+    assert live in top and top[live]["expr"]
+    signals = [s["name"] for s in vlc.vegalite_to_vega(spec).get("signals", [])]
+    assert live in signals
+
+
+def _colours(spec):
+    """(colour, is_text) for every literal colour in marks and value encodings."""
+    for d in _walk(spec):
+        mark = d.get("mark")
+        if isinstance(mark, dict) and isinstance(mark.get("color"), str):
+            yield mark["color"], mark.get("type") == "text"
+        if isinstance(mark, dict) and mark.get("type") == "text":
+            colour = d.get("encoding", {}).get("color", {})
+            for c in colour.get("scale", {}).get("range", []) or []:
+                yield c, True
+        elif isinstance(mark, dict):
+            colour = d.get("encoding", {}).get("color", {})
+            for c in colour.get("scale", {}).get("range", []) or []:
+                yield c, False
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_literal_colours_are_readable_on_white(specs, name):
+    found = list(_colours(specs[name]))
+    assert found
+    for colour, is_text in found:
+        assert contrast(colour) >= (4.5 if is_text else 3.0), (colour, is_text)
+
+
+def _live_text(chart, **values) -> str:
+    """The chart's live sentence for the given control values, computed by Vega itself
+    (vl-convert renders a one-mark chart that prints the live parameter)."""
+    import html
+
+    vlc = pytest.importorskip("vl_convert")
+    spec = chart.to_dict()
+    live = spec["usermeta"]["trustlab"]["live"]
+    params = []
+    for p in spec["params"]:
+        p = {k: v for k, v in p.items() if k != "bind"}
+        if p["name"] in values:
+            p["value"] = values[p["name"]]
+        params.append(p)
+    mini = {"$schema": spec["$schema"], "params": params, "data": {"values": [{}]},
+            "mark": {"type": "text", "text": {"expr": live}, "limit": 0}}
+    svg = vlc.vegalite_to_svg(mini)
+    return html.unescape(" ".join(re.findall(r"<text[^>]*>(.*?)</text>", svg)))
+
+
+@pytest.mark.parametrize("choices", [
+    {},
+    {"publish_policy": True, "has_287g": True, "judicial_warrant_holds": True},
+    {k: k != "has_287g" for k in practices.CHOICES},
+])
+def test_policy_live_sentence_agrees_with_python(choices):
+    chart = charts.policy_builder()
+    full = practices.check_choices(choices)
+    text = _live_text(chart, **{f"pb_{k}": v for k, v in full.items()})
+    card = practices.scorecard(full)
+    assert f"meet {int(card['met'].sum())} of {len(card)} recommendations" in text
+    if card["met"].all():
+        assert "not yet met" not in text
+    else:
+        missing = text.split("not yet met: ")[1]
+        assert missing.count(",") + 1 == int((~card["met"]).sum())
+    assert ("a written policy" in text) != full["publish_policy"]
+
+
+def test_every_policy_checkbox_changes_the_live_sentence():
+    chart = charts.policy_builder()
+    before = _live_text(chart)
+    for key in practices.CHOICES:
+        assert _live_text(chart, **{f"pb_{key}": True}) != before, key
+
+
+def test_programs_live_sentence_matches_the_filters():
+    chart = charts.programs_explorer()
+    progs = load("programs")
+    everything = _live_text(chart)
+    assert everything.startswith(f"{len(progs)} of {len(progs)} programs match")
+    text = _live_text(chart, pe_practice="detainer_limits")
+    assert text.startswith("2 of 11 programs match (Limits on holds")
+    assert "Seattle" not in everything  # more than five programs: the count only
+    assert "Connecticut TRUST Act" in text and "California Values Act" in text
+    # Unknown start years stay in; 2013 drops California (2018) and keeps Connecticut.
+    text = _live_text(chart, pe_practice="detainer_limits", pe_year=2013)
+    assert text.startswith("1 of 11") and "California" not in text
+    assert _live_text(chart, pe_region="South").startswith("1 of 11")
+    assert _live_text(chart, pe_practice="detainer_limits", pe_region="Midwest") \
+        .startswith("No program matches")
+    marked = _live_text(chart, pe_practice="detainer_limits", pe_evidence="none found")
+    assert "Highlighted: 2 with evidence of results" in marked
+    for control, value in [("pe_practice", "funding"), ("pe_region", "West"),
+                           ("pe_year", 2010), ("pe_evidence", "descriptive")]:
+        assert _live_text(chart, **{control: value}) != everything, control
+
+
+def test_u_visa_live_sentence_follows_the_measure():
+    chart = charts.u_visa_backlog()
+    pending = _live_text(chart)
+    received = _live_text(chart, uv_measure="Received during year")
+    assert pending.startswith("Pending at end of year") and "285,255 in 2021" in pending
+    assert received.startswith("Received during year") and "peak of 62,990 in 2017" in received
+
+
+def _merge(a, b):
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {**a, **{k: _merge(a[k], v) if k in a else v for k, v in b.items()}}
+    if isinstance(a, list) and isinstance(b, list):
+        return [_merge(x, y) for x, y in zip(a, b, strict=False)] + a[len(b):]
+    return b
+
+
+def _svg_width(spec) -> float:
+    vlc = pytest.importorskip("vl_convert")
+    return float(re.search(r'<svg[^>]*width="([\d.]+)"', vlc.vegalite_to_svg(spec)).group(1))
+
+
+def test_programs_grid_fits_a_phone():
+    """The grid has no numeric width for the book to shrink: its narrow layout alone must
+    fit the 290 px a 320 px phone leaves, with program names wrapped, not cut off."""
+    spec = charts.programs_explorer().to_dict()
+    narrow = _merge(spec, spec["usermeta"]["trustlab"]["narrow"])
+    narrow["title"] = ""  # the book re-wraps titles itself
+    assert _svg_width(narrow) <= 290
+    assert narrow["encoding"]["y"]["axis"]["labelExpr"] == "split(datum.label, '|')"
+    rows = {v["row"] for v in spec["datasets"][next(iter(spec["datasets"]))]}
+    assert max(len(line) for r in rows for line in r.split("|")) <= 18
+    assert _svg_width(narrow) <= 280
+
+
+def test_policy_builder_rows_fit_a_phone():
+    """On a phone the builder stays one row per recommendation (status and evidence beside
+    its name), with names and evidence wrapped; at the width the book shrinks it to, it fits."""
+    spec = charts.policy_builder().to_dict()
+    narrow = _merge(spec, spec["usermeta"]["trustlab"]["narrow"])
+    narrow["title"] = ""  # the book re-wraps titles itself
+    assert "hconcat" not in str(spec)
+    assert _svg_width(narrow) <= 290  # no shrink needed: the status column keeps its width
+    layers = narrow["vconcat"][1]["layer"]
+    assert layers[2]["encoding"]["text"]["field"] == "evidence_lines"
+
+
+def test_u_visa_chart_fits_a_phone():
+    spec = charts.u_visa_backlog().to_dict()
+    narrow = _merge(spec, spec["usermeta"]["trustlab"]["narrow"])
+    narrow["title"] = ""
+    narrow["width"] = 200  # what the book's shrink leaves of 560 at 290 px
+    assert _svg_width(narrow) <= 290
+    assert narrow["layer"][0]["encoding"]["x"]["axis"]["labelAngle"] == -90
