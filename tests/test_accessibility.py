@@ -222,9 +222,11 @@ def test_tooltip_can_be_hovered_and_dismissed_with_escape(browser, server, built
     tip = page.locator(".trustlab-tooltip")
     shown = False
     for chart in page.locator(".trustlab-chart").all():
-        for mark in chart.locator("svg path, svg circle").all()[:60]:
+        chart.scroll_into_view_if_needed()
+        for mark in chart.locator("svg .role-mark path").all()[:40]:
             box = mark.bounding_box()
-            if not box or box["width"] < 3 or box["height"] < 3:
+            if not box or box["width"] < 3 or box["height"] < 3 or box["y"] < 0 \
+                    or box["y"] + box["height"] > 900:
                 continue
             page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
             page.wait_for_timeout(80)
@@ -241,3 +243,44 @@ def test_tooltip_can_be_hovered_and_dismissed_with_escape(browser, server, built
     page.keyboard.press("Escape")
     assert not tip.is_visible(), "Esc did not dismiss the tooltip"
     assert not errors
+
+
+def _interactions(node, found: list[str]) -> None:
+    if isinstance(node, dict):
+        for p in node.get("params", []) or []:
+            if not isinstance(p, dict):
+                continue
+            bind, select = p.get("bind"), p.get("select")
+            kind = select.get("type") if isinstance(select, dict) else select
+            if bind in ("legend", "scales") or (isinstance(bind, dict) and "legend" in bind):
+                found.append(f"{p['name']}: bound to {bind} (mouse only)")
+            if kind == "interval":
+                found.append(f"{p['name']}: a brush (mouse only)")
+            if kind == "point" and not isinstance(bind, dict):
+                found.append(f"{p['name']}: a click or hover selection without a control")
+        for v in node.values():
+            _interactions(v, found)
+    elif isinstance(node, list):
+        for v in node:
+            _interactions(v, found)
+
+
+def test_no_chart_in_the_book_needs_a_mouse(built_book):
+    """Every interaction of every chart the book draws has a control: no legend clicks, no
+    drag or wheel zoom (which also trapped page scrolling), no brush, no click-only or
+    hover-only selection."""
+    import json
+    import re
+
+    problems, specs = [], 0
+    for html in html_pages(built_book):
+        rel = html.relative_to(built_book).as_posix()
+        for raw in re.findall(r'<div class="trustlab-chart"[^>]*><div class="trustlab-chart-'
+                              r'target"></div><script type="application/json">(.*?)</script>',
+                              html.read_text(encoding="utf-8"), re.S):
+            specs += 1
+            found: list[str] = []
+            _interactions(json.loads(raw.replace("<\\/", "</")), found)
+            problems += [f"{rel}: {f}" for f in found]
+    assert specs >= 17
+    assert not problems, "\n".join(problems)

@@ -135,8 +135,9 @@ def finish(chart: alt.TopLevelMixin, *, title: str, description: str, datasets: 
       for every chart with a control; ``live_name`` must be unique on the page (use the
       chart's parameter prefix, e.g. ``"ch3_did_live"``).
     * ``narrow``: changes for small screens, deep-merged into the spec by the book's chart
-      runtime when the chart's box is narrower than 600 px, before its generic fitting
-      (widths shrunk to fit, side-by-side views stacked, titles re-wrapped, legends wrapped).
+      runtime when the chart's box is narrower than 640 px (the designed width), before its
+      generic fitting (widths shrunk to fit, side-by-side views stacked, titles re-wrapped,
+      legends wrapped).
       Keys are spec paths as in the spec (``{"vconcat": [{"height": 160}, {}]}`` changes
       the first view; lists are merged item by item).
     """

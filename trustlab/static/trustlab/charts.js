@@ -17,8 +17,9 @@
  */
 (function () {
   "use strict";
-  var NARROW = 600;           // below this box width a chart's narrow changes apply
-  var MAX_PASSES = 4;         // re-draws allowed to make a chart fit
+  var NARROW = 640;           // below this box width (the charts' designed width) a
+                              // chart's narrow changes apply
+  var MAX_PASSES = 6;         // re-draws allowed to make a chart fit
   var charts = [];
 
   // ---------------------------------------------------------------- spec helpers
@@ -78,12 +79,12 @@
     return paras.reduce(function (acc, p) { return acc.concat(wrapText(p, chars)); }, []);
   }
 
-  function rewrapTitle(view, width) {
+  function rewrapTitle(view, width, factor) {
     var t = view.title;
     if (!t) { return; }
     if (typeof t === "string" || Array.isArray(t)) { t = view.title = { text: t }; }
-    var textChars = Math.max(14, Math.floor(width / 10));  // 15 px bold
-    var subChars = Math.max(22, Math.floor(width / 6.1));
+    var textChars = Math.max(12, Math.floor(factor * width / 10));  // 15 px bold
+    var subChars = Math.max(18, Math.floor(factor * width / 6.1));
     var text = Array.isArray(t.text) ? t.text.join(" ") : t.text;
     if (text) { t.text = wrapText(text, textChars); }
     if (t.subtitle) {
@@ -91,8 +92,11 @@
     }
   }
 
-  // The spec for a box `avail` px wide; `scale` shrinks every width (1 = as designed).
-  function fitted(original, avail, scale) {
+  // The spec for a box `avail` px wide. `fit.scale` shrinks every width (1 = as designed);
+  // `fit.text` shortens title lines; `fit.legendColumns` and `fit.legendLimit` narrow the
+  // legends (they start at the plot's left edge, after the axis labels).
+  function fitted(original, avail, fit) {
+    var scale = fit.scale;
     var spec = clone(original);
     var meta = (spec.usermeta && spec.usermeta.trustlab) || {};
     if (avail < NARROW && isObj(meta.narrow)) { merge(spec, meta.narrow); }
@@ -114,8 +118,8 @@
     });
     if (view.continuousWidth === undefined) { view.continuousWidth = Math.floor(300 * scale); }
     // Legends go under the chart and wrap: at most one column per 170 px, labels that fit.
-    var columns = Math.max(1, Math.floor(avail / 170));
-    var labelLimit = Math.max(80, Math.floor(avail / columns) - 40);
+    var columns = fit.legendColumns || Math.max(1, Math.floor(avail / 170));
+    var labelLimit = fit.legendLimit || Math.max(80, Math.floor(avail / columns) - 40);
     function narrowLegend(legend) {
       if (legend.orient === "left" || legend.orient === "right" || legend.orient === undefined) {
         legend.orient = "bottom";
@@ -135,7 +139,7 @@
         else if (k !== "data" && k !== "datasets" && k !== "usermeta") { walk(node[k]); }
       });
     })(spec);
-    views(spec).forEach(function (v) { rewrapTitle(v, avail - 8); });
+    views(spec).forEach(function (v) { rewrapTitle(v, avail - 8, fit.text); });
     // Axis titles never shrink with the plot: wrap long ones.
     var axisChars = Math.max(20, Math.floor(avail / 7.2));
     views(spec).forEach(function (v) {
@@ -325,24 +329,58 @@
     return vg;
   }
 
-  // Draw as designed; when the chart is wider than its box, draw it again, narrower.
+  // How far (px from the SVG's left edge) the parts of a drawn chart reach.
+  function reach(el, selector) {
+    var svg = el.querySelector(".trustlab-chart-target svg");
+    if (!svg) { return 0; }
+    var left = svg.getBoundingClientRect().left, right = 0;
+    svg.querySelectorAll(selector).forEach(function (g) {
+      var r = g.getBoundingClientRect();
+      if (r.width > 0) { right = Math.max(right, r.right - left); }
+    });
+    return Math.ceil(right);
+  }
+
+  // Draw as designed; when the chart is wider than its box, draw it again, narrower: titles
+  // that stick out get shorter lines, legends that stick out fewer columns and shorter
+  // labels, and otherwise the plot gives up the difference.
   function draw(entry) {
-    var el = entry.el, avail = boxWidth(el), pass = 0, scale = 1;
+    var el = entry.el, avail = boxWidth(el), pass = 0;
+    var fit = { scale: 1, text: 1, legendColumns: 0, legendLimit: 0 };
     entry.avail = avail;
     function step(spec) {
       return embed(entry, spec).then(function () {
         var drawn = drawnWidth(el);
         if (drawn <= avail || pass >= MAX_PASSES || avail <= 0) { return; }
         pass += 1;
-        // Shrink the widest view by what does not fit (axes, labels and legends keep their
-        // size, so the plot gives up all of the difference).
-        var widest = widestView(spec);
-        var k = widest > 0 ? (widest - (drawn - avail) - 4) / widest : (avail - 2) / drawn;
-        scale = scale * Math.min(0.97, Math.max(0.25, k));
-        return step(fitted(entry.spec, avail, scale));
+        var titles = reach(el, ".role-title");
+        var legends = reach(el, ".role-legend");
+        var shrinkPlot = true;
+        // (Vega pads the drawing by a few pixels on the right.)
+        if (titles > avail - 6) {
+          fit.text = fit.text * (avail - 10) / titles;
+          shrinkPlot = false;
+        }
+        if (legends > avail - 6) {
+          var cols = fit.legendColumns || Math.max(1, Math.floor(avail / 170));
+          var limit = fit.legendLimit || Math.max(80, Math.floor(avail / cols) - 40);
+          if (cols > 1) { fit.legendColumns = cols - 1; }
+          else {
+            fit.legendColumns = 1;
+            fit.legendLimit = Math.max(50, limit - (legends - avail) - 10);
+          }
+          shrinkPlot = false;
+        }
+        if (shrinkPlot) {
+          // Axes, labels and legends keep their size: the widest view gives up the rest.
+          var widest = widestView(spec);
+          var k = widest > 0 ? (widest - (drawn - avail) - 4) / widest : (avail - 2) / drawn;
+          fit.scale = fit.scale * Math.min(0.97, Math.max(0.25, k));
+        }
+        return step(fitted(entry.spec, avail, fit));
       });
     }
-    var first = avail < NARROW ? fitted(entry.spec, avail, 1) : entry.spec;
+    var first = avail < NARROW ? fitted(entry.spec, avail, fit) : entry.spec;
     return step(first).then(function () {
       labelSvg(el);
       labelBindings(el);
