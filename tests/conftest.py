@@ -193,8 +193,7 @@ def visit_pages(browser, server, built_book, *, width: int = 1280, dark: bool = 
         found = page.evaluate(_COLLECT, bool(script) and not redirect)
         if screenshots and n:
             SHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SHOTS / (rel.replace("/", "__") + f"-{width}.png")),
-                            full_page=True)
+            page.screenshot(path=str(SHOTS / (rel.replace("/", "__") + f"-{width}.png")))
         found["problems"] = ([f"request to another host: {u}" for u in external]
                              + [f"console error: {e}" for e in errors])
         out[rel] = found
