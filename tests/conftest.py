@@ -41,7 +41,12 @@ def build_book(source: Path = ROOT, *extra: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="session")
 def built_book() -> Path:
-    """Build the book once per test session, strictly (-W -n --keep-going)."""
+    """Build the book once per test session, strictly (-W -n --keep-going).
+    TRUSTLAB_TEST_BUILT=1 reuses _build/html as it is (for re-running the browser tests
+    while working on the book's JavaScript or CSS; never in CI)."""
+    if os.environ.get("TRUSTLAB_TEST_BUILT") == "1" and (BUILD / "index.html").is_file() \
+            and os.environ.get("CI", "").lower() != "true":
+        return BUILD
     result = build_book()
     log = (result.stdout + result.stderr)[-6000:]
     assert result.returncode == 0, f"jupyter-book build failed:\n{log}"

@@ -284,3 +284,22 @@ def test_no_chart_in_the_book_needs_a_mouse(built_book):
             problems += [f"{rel}: {f}" for f in found]
     assert specs >= 17
     assert not problems, "\n".join(problems)
+
+
+def test_keyboard_focus_is_visible_on_the_theme_buttons_and_chart_controls(
+        browser, server, built_book):
+    """The sidebar toggle and the Download button had no focus ring (WCAG 2.4.7)."""
+    page, _, errors = open_page(browser, f"{server}/book/04-trust/index.html")
+    wait_for_charts(page)
+    page.keyboard.press("Tab")  # keyboard use: browsers then show :focus-visible
+    problems = []
+    for selector in ("button.sidebar-toggle.primary-toggle", ".dropdown-download-buttons button",
+                     ".trustlab-chart .vega-bindings select", ".trustlab-chart-desc summary"):
+        el = page.locator(selector).filter(visible=True).first
+        el.focus()
+        ring = el.evaluate("e => { const s = getComputedStyle(e); return [e.matches("
+                           "':focus-visible'), s.outlineStyle, parseFloat(s.outlineWidth)]; }")
+        if not ring[0] or ring[1] == "none" or ring[2] < 2:
+            problems.append(f"{selector}: no visible focus ring ({ring})")
+    assert not problems, "\n".join(problems)
+    assert not errors
