@@ -263,7 +263,7 @@ def _compute_digest(app: Sphinx, key: str) -> str:
 
 def _all_modules(app: Sphinx) -> list[str]:
     pkg = Path(__file__).resolve().parent
-    return [_rel_to_root(app, str(p)) for p in sorted(pkg.glob("*.py"))]
+    return [_rel_to_root(app, str(p)) for p in sorted(pkg.rglob("*.py"))]
 
 
 def _record_from_log(app: Sphinx, log: Path) -> dict[str, str]:
