@@ -69,7 +69,8 @@ def test_every_chart_has_a_text_description(built_book):
     for page in html_pages(built_book):
         text = page.read_text(encoding="utf-8")
         for block in re.findall(r'<div class="trustlab-chart".*?</details></div>', text, re.S):
-            desc = re.search(r"<details.*?<p>(.*?)</p>", block, re.S).group(1)
+            desc = re.search(r'<details class="trustlab-chart-desc">.*?<p[^>]*>(.*?)</p>',
+                             block, re.S).group(1)
             assert len(desc) > 40, f"{page.name}: chart description too short: {desc!r}"
             spec = re.search(r'<script type="application/json">(.*?)</script>', block, re.S)
             assert json.loads(spec.group(1).replace("<\\/", "</"))["$schema"]
