@@ -303,3 +303,25 @@ def test_keyboard_focus_is_visible_on_the_theme_buttons_and_chart_controls(
             problems.append(f"{selector}: no visible focus ring ({ring})")
     assert not problems, "\n".join(problems)
     assert not errors
+
+
+def test_a_chart_refits_when_the_window_narrows_and_keeps_the_readers_settings(
+        browser, server, built_book):
+    """Rotating a phone or zooming in after the page has loaded narrows the chart's box: the
+    chart is fitted again and the control the reader changed keeps its value."""
+    page, _, errors = open_page(browser, f"{server}/book/03-crime/index.html")
+    wait_for_charts(page)
+    chart = page.locator(".trustlab-chart").nth(1)  # the difference-in-differences explorer
+    menu = chart.locator(".vega-bindings select").first
+    menu.select_option(index=2)
+    chosen = menu.input_value()
+    live = chart.locator(".trustlab-chart-live").text_content()
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.wait_for_function(
+        "(el) => el.querySelector('svg').getBoundingClientRect().right <= 360",
+        arg=chart.element_handle(), timeout=10_000)
+    page.wait_for_timeout(300)
+    assert chart.locator(".vega-bindings select").first.input_value() == chosen
+    assert chart.locator(".trustlab-chart-live").text_content() == live
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert not errors
