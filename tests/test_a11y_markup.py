@@ -40,6 +40,14 @@ def test_a_bare_table_gets_a_named_focusable_scroll_container_once():
     assert accessible_body(out) == out  # a second pass adds nothing
 
 
+def test_tables_in_scroll_containers_are_left_alone_and_a_neighbour_is_not():
+    wrapped = ('<div class="trustlab-table-scroll" role="region" tabindex="0" aria-label="A">'
+               "<table><tr><td>1</td></tr></table></div>")
+    out = accessible_body(wrapped + "<table><tr><td>2</td></tr></table>")
+    assert out.count("trustlab-table-scroll") == 2
+    assert out.startswith(wrapped)
+
+
 def test_a_table_the_theme_already_wraps_is_left_alone():
     body = '<div class="pst-scrollable-table-container"><table><tr><td>1</td></tr></table></div>'
     assert accessible_body(body) == body

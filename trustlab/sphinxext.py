@@ -442,7 +442,7 @@ _BIBLIOENTRY = 'role="doc-biblioentry"'
 _EMPTY_TH = re.compile(r"<th(\s[^>]*)?>(?:\s|&nbsp;|&#160;)*</th>")
 _TABLE = re.compile(r"<table\b.*?</table>", re.S)
 _CAPTION = re.compile(r"<caption[^>]*>(.*?)</caption>", re.S)
-_SCROLLERS = ('class="pst-scrollable-table-container">', 'class="trustlab-table-scroll"')
+_SCROLLERS = ("pst-scrollable-table-container", "trustlab-table-scroll")
 # The sidebar's "show sub-pages" toggles are <summary> elements holding only an icon.
 _SUMMARY = re.compile(r'(<a class="[^"]*reference internal[^"]*"[^>]*>(.*?)</a>\s*<details[^>]*>\s*'
                       r"<summary>)(?!<span class=\"visually-hidden\")")
@@ -463,8 +463,11 @@ def accessible_body(body: str) -> str:
 
     def wrap(m: re.Match) -> str:
         nonlocal count
-        before = body[max(0, m.start() - 200):m.start()].rstrip()
-        if before.endswith(_SCROLLERS) or 'class="trustlab-table-scroll"' in before[-160:]:
+        # Already inside a scrolling container: the innermost <div> open before the table.
+        before = body[max(0, m.start() - 400):m.start()]
+        opened = before.rfind("<div")
+        if opened >= 0 and "</div>" not in before[opened:] and \
+                any(s in before[opened:before.find(">", opened) + 1] for s in _SCROLLERS):
             return m.group(0)
         count += 1
         cap = _CAPTION.search(m.group(0))
