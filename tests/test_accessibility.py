@@ -317,10 +317,9 @@ def test_a_chart_refits_when_the_window_narrows_and_keeps_the_readers_settings(
     chosen = menu.input_value()
     live = chart.locator(".trustlab-chart-live").text_content()
     page.set_viewport_size({"width": 360, "height": 800})
-    page.wait_for_function(
-        "(el) => el.querySelector('svg').getBoundingClientRect().right <= 360",
-        arg=chart.element_handle(), timeout=10_000)
-    page.wait_for_timeout(300)
+    page.wait_for_function("(el) => +el.dataset.fitWidth <= 360", arg=chart.element_handle(),
+                           timeout=10_000)  # the runtime has fitted the chart to its new box
+    assert chart.evaluate("el => el.querySelector('svg').getBoundingClientRect().right") <= 360
     assert chart.locator(".vega-bindings select").first.input_value() == chosen
     assert chart.locator(".trustlab-chart-live").text_content() == live
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

@@ -290,7 +290,27 @@
     return svg ? Math.ceil(svg.getBoundingClientRect().width) : 0;
   }
 
+  // The reader's control settings, kept across a re-fit, as the controls' initial values.
+  function withSettings(spec, kept) {
+    if (!kept) { return spec; }
+    spec = clone(spec);
+    (function walk(node) {
+      if (Array.isArray(node)) { node.forEach(walk); return; }
+      if (!isObj(node)) { return; }
+      (node.params || []).forEach(function (p) {
+        if (isObj(p) && isObj(p.bind) && Object.prototype.hasOwnProperty.call(kept, p.name)) {
+          p.value = kept[p.name];
+        }
+      });
+      Object.keys(node).forEach(function (k) {
+        if (k !== "data" && k !== "datasets" && k !== "usermeta") { walk(node[k]); }
+      });
+    })(spec);
+    return spec;
+  }
+
   function embed(entry, spec) {
+    spec = withSettings(spec, entry.kept);
     var target = entry.el.querySelector(".trustlab-chart-target");
     if (entry.view) { entry.view.finalize(); entry.view = null; }
     target.textContent = "";
@@ -395,6 +415,7 @@
         target.setAttribute("role", "group");
         target.setAttribute("aria-label", (el.dataset.title || "Chart") + " (scrolls sideways)");
       }
+      el.dataset.fitWidth = String(avail);
       el.dataset.rendered = "true";
     });
   }
@@ -413,21 +434,36 @@
     });
   }
 
-  // Fit again when the box changes width (rotation, window resize, zoom). The controls'
-  // values are kept: they are read from the old view and set on the new one.
+  // Names of a spec's bound parameters (its controls).
+  function boundParams(spec) {
+    var names = [];
+    (function walk(node) {
+      if (Array.isArray(node)) { node.forEach(walk); return; }
+      if (!isObj(node)) { return; }
+      (node.params || []).forEach(function (p) {
+        if (isObj(p) && isObj(p.bind) && names.indexOf(p.name) < 0) { names.push(p.name); }
+      });
+      Object.keys(node).forEach(function (k) {
+        if (k !== "data" && k !== "datasets" && k !== "usermeta") { walk(node[k]); }
+      });
+    })(spec);
+    return names;
+  }
+
+  // Fit again when the box changes width (rotation, window resize, zoom). The reader's
+  // control settings are kept: read from the old view, they become the new controls'
+  // initial values (only the controls: restoring every signal would restore old widths).
   var resizeTimer = null;
   function refit() {
     charts.forEach(function (entry) {
       var avail = boxWidth(entry.el);
       if (!entry.view || Math.abs(avail - entry.avail) < 8) { return; }
-      var state = {};
-      try { state = entry.view.getState({ data: function () { return false; } }); }
-      catch (err) { state = null; }
-      draw(entry).then(function () {
-        if (state && entry.view) {
-          try { entry.view.setState(state); } catch (err) { /* layout changed: keep defaults */ }
-        }
+      var kept = {};
+      boundParams(entry.spec).forEach(function (name) {
+        try { kept[name] = entry.view.signal(name); } catch (err) { /* not a signal */ }
       });
+      entry.kept = kept;
+      draw(entry);
     });
   }
 
