@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import copy
-import html
-import re
-
 import pytest
+from chart_checks import live_text as _live_text
+from chart_checks import walk as _walk
 
 from trustlab import charts, crime, load, widgets
 from trustlab.data import DataError
@@ -126,38 +124,6 @@ BUILDERS = {
 @pytest.fixture(scope="module")
 def specs():
     return {name: build().to_dict() for name, build in BUILDERS.items()}
-
-
-def _walk(node):
-    if isinstance(node, dict):
-        yield node
-        for v in node.values():
-            yield from _walk(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _walk(v)
-
-
-def _live_text(spec: dict, **values) -> str:
-    """Draw the chart with vl-convert, with the live parameter printed as one extra text
-    mark, and return that text: what the book's aria-live line would say for these control
-    values."""
-    import vl_convert as vlc
-
-    spec = copy.deepcopy(spec)
-    for p in spec["params"]:
-        if p["name"] in values:
-            p["value"] = values[p["name"]]
-    name = spec["usermeta"]["trustlab"]["live"]
-    probe = {"data": {"values": [{}]}, "mark": {"type": "text", "limit": 0,
-                                               "text": {"expr": f"'LIVE:' + {name}"}}}
-    key = next(k for k in ("vconcat", "hconcat", "layer") if k in spec)
-    spec[key] = spec[key] + [probe]
-    svg = vlc.vegalite_to_svg(spec)
-    found = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)
-             if t.startswith("LIVE:")]
-    assert len(found) == 1, "the live sentence was not drawn"
-    return found[0].removeprefix("LIVE:")
 
 
 @pytest.mark.parametrize("name", BUILDERS)

@@ -6,6 +6,9 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from chart_checks import all_params as _all_params
+from chart_checks import live_text as _live_text
+from chart_checks import walk as _walk
 
 from trustlab import charts, history, load
 
@@ -203,21 +206,6 @@ def spec(request):
     return CHAPTER_CHARTS[request.param]().to_dict()
 
 
-def _walk(node):
-    """Every dict in a spec, depth first."""
-    if isinstance(node, dict):
-        yield node
-        for v in node.values():
-            yield from _walk(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _walk(v)
-
-
-def _all_params(spec) -> list[dict]:
-    return [p for n in _walk(spec) for p in n.get("params", []) or [] if isinstance(p, dict)]
-
-
 def test_every_interaction_works_from_the_keyboard(spec):
     for p in _all_params(spec):
         bind = p.get("bind")
@@ -274,25 +262,6 @@ def test_live_sentence_is_a_signal_of_the_compiled_chart(spec):
     assert name in top and top[name].get("expr"), "the live summary is a top-level expression"
     signals = {s["name"] for s in vlc.vegalite_to_vega(spec).get("signals", [])}
     assert name in signals
-
-
-def _live_text(spec, values: dict | None = None) -> str:
-    """The live sentence for the given control values, computed by Vega itself (the compiled
-    chart with one extra text mark showing the sentence, drawn to SVG)."""
-    import html
-    import re
-
-    import vl_convert as vlc
-
-    vg = vlc.vegalite_to_vega(spec)
-    for s in vg.get("signals", []):
-        if values and s["name"] in values:
-            s["value"] = values[s["name"]]
-    vg.setdefault("marks", []).append({"type": "text", "encode": {"update": {
-        "text": {"signal": spec["usermeta"]["trustlab"]["live"]}, "fontSize": {"value": 1}}}})
-    found = re.findall(r'<text[^>]*font-size="1px"[^>]*>(.*?)</text>', vlc.vega_to_svg(vg))
-    assert found, "the live expression did not draw (does it compile?)"
-    return html.unescape(found[-1])
 
 
 def _other_value(bind: dict, value):

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from chart_checks import live_text as _live_text
+from chart_checks import narrow_merge as _merge
+from chart_checks import walk as _walk
 
 from trustlab import charts, load, practices, widgets
 from trustlab.charts.base import contrast
@@ -143,17 +146,6 @@ BUILDERS = {"programs_explorer": charts.programs_explorer,
             "u_visa_backlog": charts.u_visa_backlog}
 
 
-def _walk(node):
-    """Every dict in a spec, depth first."""
-    if isinstance(node, dict):
-        yield node
-        for v in node.values():
-            yield from _walk(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _walk(v)
-
-
 def _params(spec):
     return [p for d in _walk(spec) for p in d.get("params", []) or []
             if isinstance(p, dict) and "name" in p]
@@ -243,26 +235,6 @@ def test_literal_colours_are_readable_on_white(specs, name):
         assert contrast(colour) >= (4.5 if is_text else 3.0), (colour, is_text)
 
 
-def _live_text(chart, **values) -> str:
-    """The chart's live sentence for the given control values, computed by Vega itself
-    (vl-convert renders a one-mark chart that prints the live parameter)."""
-    import html
-
-    vlc = pytest.importorskip("vl_convert")
-    spec = chart.to_dict()
-    live = spec["usermeta"]["trustlab"]["live"]
-    params = []
-    for p in spec["params"]:
-        p = {k: v for k, v in p.items() if k != "bind"}
-        if p["name"] in values:
-            p["value"] = values[p["name"]]
-        params.append(p)
-    mini = {"$schema": spec["$schema"], "params": params, "data": {"values": [{}]},
-            "mark": {"type": "text", "text": {"expr": live}, "limit": 0}}
-    svg = vlc.vegalite_to_svg(mini)
-    return html.unescape(" ".join(re.findall(r"<text[^>]*>(.*?)</text>", svg)))
-
-
 @pytest.mark.parametrize("choices", [
     {},
     {"publish_policy": True, "has_287g": True, "judicial_warrant_holds": True},
@@ -317,14 +289,6 @@ def test_u_visa_live_sentence_follows_the_measure():
     received = _live_text(chart, uv_measure="Received during year")
     assert pending.startswith("Pending at end of year") and "285,255 in 2021" in pending
     assert received.startswith("Received during year") and "peak of 62,990 in 2017" in received
-
-
-def _merge(a, b):
-    if isinstance(a, dict) and isinstance(b, dict):
-        return {**a, **{k: _merge(a[k], v) if k in a else v for k, v in b.items()}}
-    if isinstance(a, list) and isinstance(b, list):
-        return [_merge(x, y) for x, y in zip(a, b, strict=False)] + a[len(b):]
-    return b
 
 
 def _svg_width(spec) -> float:

@@ -7,6 +7,9 @@ import json
 
 import pandas as pd
 import pytest
+from chart_checks import all_params as _all_params
+from chart_checks import live_text as _eval_live
+from chart_checks import walk as _walk
 
 from trustlab import charts, data, widgets
 from trustlab.data import DataError
@@ -225,20 +228,6 @@ def specs():
     return {k: build().to_dict() for k, build in CHAPTER_CHARTS.items()}
 
 
-def _walk(node):
-    if isinstance(node, dict):
-        yield node
-        for v in node.values():
-            yield from _walk(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _walk(v)
-
-
-def _all_params(spec) -> list[dict]:
-    return [p for n in _walk(spec) for p in (n.get("params") or []) if isinstance(p, dict)]
-
-
 def _tooltip_titles(spec) -> set[str]:
     titles = set()
     for n in _walk(spec):
@@ -319,24 +308,6 @@ def test_live_summary_is_a_compiled_signal_driven_by_every_control(specs, name):
         assert c in top[live]["expr"], f"{name}: control {c} does not change the live line"
     signals = {s["name"] for s in vlc.vegalite_to_vega(spec).get("signals", [])}
     assert live in signals
-
-
-def _eval_live(spec, values: dict) -> str:
-    """The live line for given control values, evaluated by Vega itself (vl-convert)."""
-    import vl_convert as vlc
-
-    spec = json.loads(json.dumps(spec))
-    for n in _walk(spec):
-        for p in n.get("params") or []:
-            if p.get("name") in values:
-                p["value"] = values[p["name"]]
-    live = spec["usermeta"]["trustlab"]["live"]
-    spec = {**spec, "title": {"text": {"expr": live}}, "usermeta": {}}
-    svg = vlc.vegalite_to_svg(spec)
-    import html
-    import re
-    texts = re.findall(r"<text[^>]*>(.*?)</text>", svg)
-    return html.unescape(" ".join(texts))
 
 
 def test_live_lines_state_the_result_of_the_view(specs):

@@ -9,6 +9,10 @@ import re
 import pandas as pd
 import pytest
 import vl_convert as vlc
+from chart_checks import all_params as _all_params
+from chart_checks import live_text as _live_text
+from chart_checks import narrow_merge as _merge
+from chart_checks import walk as _walk
 
 from trustlab import charts, data
 from trustlab import underreporting as ur
@@ -139,21 +143,6 @@ def specs() -> dict[str, dict]:
     return {name: build().to_dict() for name, build in BUILDERS.items()}
 
 
-def _walk(node):
-    """Every dict inside a spec (the spec itself included)."""
-    if isinstance(node, dict):
-        yield node
-        for v in node.values():
-            yield from _walk(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _walk(v)
-
-
-def _all_params(spec) -> list[dict]:
-    return [p for d in _walk(spec) for p in (d.get("params") or []) if isinstance(p, dict)]
-
-
 @pytest.mark.parametrize("name", BUILDERS)
 def test_every_interaction_works_from_the_keyboard(specs, name):
     spec = specs[name]
@@ -211,24 +200,6 @@ def test_data_table_holds_what_the_tooltips_show(specs, name):
     want = TABLE_ROWS[name]
     assert any(all(w in row for w in want) for row in table["rows"]), f"no row with {want}"
     assert all(isinstance(c, str) for row in table["rows"] for c in row)
-
-
-def _live_text(spec: dict, **controls) -> str:
-    """The live summary as the browser computes it: the chart compiled to Vega, controls set
-    to ``controls``, the live signal drawn as a text mark and read back from the SVG."""
-    live = spec["usermeta"]["trustlab"]["live"]
-    vg = vlc.vegalite_to_vega(spec)
-    for s in vg["signals"]:
-        if s["name"] in controls:
-            s["value"] = controls.pop(s["name"])
-    assert not controls, f"no such controls: {controls}"
-    vg.setdefault("marks", []).append({"type": "text", "encode": {"update": {
-        "text": {"signal": f"'LIVE[' + {live} + ']LIVE'"}, "x": {"value": 0},
-        "y": {"value": 0}}}})
-    svg = vlc.vega_to_svg(vg)
-    found = re.search(r"LIVE\[(.*?)\]LIVE", svg, re.S)
-    assert found, "the live summary did not render"
-    return found.group(1).replace("&apos;", "'").replace("&amp;", "&")
 
 
 # Each chart's controls with a value other than the default, and words the result must have.
@@ -310,19 +281,6 @@ def test_literal_colours_have_enough_contrast(specs, name):
             for c in scale["range"]:
                 if isinstance(c, str) and c.startswith("#"):
                     assert contrast(c) >= 3.0, f"colour {c}: {contrast(c):.2f}:1"
-
-
-def _merge(base, extra):
-    """The book's narrow-screen merge as documented in finish(): dicts merged key by key,
-    lists item by item."""
-    if isinstance(base, dict) and isinstance(extra, dict):
-        out = dict(base)
-        for k, v in extra.items():
-            out[k] = _merge(base[k], v) if k in base else v
-        return out
-    if isinstance(base, list) and isinstance(extra, list):
-        return [_merge(b, extra[i]) if i < len(extra) else b for i, b in enumerate(base)]
-    return extra
 
 
 @pytest.mark.parametrize("name", BUILDERS)
