@@ -131,14 +131,9 @@
       legend.titleLimit = Math.max(80, avail - 20);
     }
     narrowLegend(spec.config.legend = spec.config.legend || {});
-    (function walk(node) {
-      if (Array.isArray(node)) { node.forEach(walk); return; }
-      if (!isObj(node)) { return; }
-      Object.keys(node).forEach(function (k) {
-        if (k === "legend" && isObj(node[k]) && node !== spec.config) { narrowLegend(node[k]); }
-        else if (k !== "data" && k !== "datasets" && k !== "usermeta") { walk(node[k]); }
-      });
-    })(spec);
+    eachNode(spec, function (node) {
+      if (node !== spec.config && isObj(node.legend)) { narrowLegend(node.legend); }
+    });
     views(spec).forEach(function (v) { rewrapTitle(v, avail - 8, fit.text); });
     // Axis titles never shrink with the plot: wrap long ones.
     var axisChars = Math.max(20, Math.floor(avail / 7.2));
@@ -294,18 +289,9 @@
   function withSettings(spec, kept) {
     if (!kept) { return spec; }
     spec = clone(spec);
-    (function walk(node) {
-      if (Array.isArray(node)) { node.forEach(walk); return; }
-      if (!isObj(node)) { return; }
-      (node.params || []).forEach(function (p) {
-        if (isObj(p) && isObj(p.bind) && Object.prototype.hasOwnProperty.call(kept, p.name)) {
-          p.value = kept[p.name];
-        }
-      });
-      Object.keys(node).forEach(function (k) {
-        if (k !== "data" && k !== "datasets" && k !== "usermeta") { walk(node[k]); }
-      });
-    })(spec);
+    eachControl(spec, function (p) {
+      if (Object.prototype.hasOwnProperty.call(kept, p.name)) { p.value = kept[p.name]; }
+    });
     return spec;
   }
 
@@ -434,19 +420,29 @@
     });
   }
 
-  // Names of a spec's bound parameters (its controls).
-  function boundParams(spec) {
-    var names = [];
+  // Every object in a spec except inline data and the course's metadata, the spec first.
+  function eachNode(spec, fn) {
     (function walk(node) {
       if (Array.isArray(node)) { node.forEach(walk); return; }
       if (!isObj(node)) { return; }
-      (node.params || []).forEach(function (p) {
-        if (isObj(p) && isObj(p.bind) && names.indexOf(p.name) < 0) { names.push(p.name); }
-      });
+      fn(node);
       Object.keys(node).forEach(function (k) {
         if (k !== "data" && k !== "datasets" && k !== "usermeta") { walk(node[k]); }
       });
     })(spec);
+  }
+
+  // Every bound parameter (control) of a spec.
+  function eachControl(spec, fn) {
+    eachNode(spec, function (node) {
+      (node.params || []).forEach(function (p) { if (isObj(p) && isObj(p.bind)) { fn(p); } });
+    });
+  }
+
+  // Names of a spec's bound parameters (its controls).
+  function boundParams(spec) {
+    var names = [];
+    eachControl(spec, function (p) { if (names.indexOf(p.name) < 0) { names.push(p.name); } });
     return names;
   }
 
