@@ -30,8 +30,10 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
 
+# trustlab.build runs `jupyter-book build . $(BOOK_FLAGS)`, or says the book is current when no
+# source file changed since the last successful build (make book FORCE=1 builds anyway).
 book: venv
-	$(OFFLINE) $(BIN)/jupyter-book build . $(BOOK_FLAGS)
+	$(OFFLINE) $(BIN)/python -m trustlab.build $(if $(FORCE),--force)
 	@echo
 	@echo "The book is built. Open it with:  make serve   (then http://127.0.0.1:$(PORT)/)"
 	@echo "or open this file in a browser:  $(CURDIR)/_build/html/index.html"

@@ -9,6 +9,18 @@
 
 __version__ = "0.1.0"
 
+import sys as _sys  # noqa: E402
+
+# Start-up time. jsonschema, which Altair and Jupyter Book import, also loads the optional IRI
+# checker `rfc3987_syntax` when it is installed (JupyterLab's event system installs it); that
+# module compiles a grammar when imported, about a second in every notebook kernel and every
+# book build. Nothing in the course validates IRIs, so a process that imports trustlab first
+# (every build and test process does, through tools/offline; the notebooks import it in their
+# first cell) lets jsonschema go without it. A process that has already loaded jsonschema, or
+# rfc3987_syntax itself, is left as it is.
+if "jsonschema" not in _sys.modules:
+    _sys.modules.setdefault("rfc3987_syntax", None)
+
 from .data import DataError, load  # noqa: E402
 
 

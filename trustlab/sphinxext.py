@@ -671,6 +671,7 @@ class ExerciseNotebookDownload(SphinxTransform):
 
 
 def setup(app: Sphinx) -> dict:
+    app.setup_extension("trustlab.buildspeed")
     _disable_thebe(app)
     app.add_transform(ExerciseNotebookDownload)
     app.connect("build-finished", _slim_fontawesome)

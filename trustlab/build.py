@@ -1,0 +1,104 @@
+"""Build the book: ``python -m trustlab.build`` (what ``make book`` runs).
+
+It runs ``jupyter-book build . -W -n --keep-going`` (strict: a warning or a notebook error fails
+the build) in this process, with one addition for the authoring loop: when no file the book is
+built from has changed since the last successful build, it says so and stops in a fraction of
+a second instead of starting Sphinx (which takes a couple of seconds even when it has nothing
+to do).
+
+"The files the book is built from" are every file under the repository except generated and
+tool folders (``_build``, ``.venv``, ``.git``, ``node_modules``, caches, ``exercises/dist``),
+plus the virtual environment's install stamp, so an edit to a chapter, a dataset, the
+bibliography, the configuration, the course package or its static files, or a new install of
+the pinned packages, always builds. The record is written only after a build that succeeded.
+
+Options: ``--force`` builds even when nothing changed; ``--check`` only reports whether a
+build is needed (exit status 1 if it is).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path.cwd()
+STAMP = Path("_build") / ".trustlab-build-stamp"
+SKIP_DIRS = {".git", ".venv", "_build", "node_modules", "__pycache__", ".pytest_cache",
+             ".ruff_cache", ".ipynb_checkpoints", ".jupyter_cache", ".lockvenv", ".mypy_cache"}
+SKIP_PATHS = {("exercises", "dist")}
+BOOK_ARGS = ["build", ".", "-W", "-n", "--keep-going"]
+
+
+def inputs_digest(root: Path) -> tuple[str, int]:
+    """A digest of the path, size and modification time of every input file, and their number."""
+    rows: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        rel = Path(folder).relative_to(root)
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS
+                         and (*rel.parts, d)[-2:] not in SKIP_PATHS)
+        for name in sorted(files):
+            path = Path(folder) / name
+            try:
+                st = path.stat()
+            except OSError:  # vanished while walking (an editor's temporary file)
+                continue
+            rows.append(f"{(rel / name).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}")
+    installed = Path(sys.prefix) / "bin" / ".installed"
+    if installed.is_file():
+        rows.append(f"<venv>\0{installed.stat().st_mtime_ns}")
+    rows.append(f"<python>\0{sys.version}\0{BOOK_ARGS}")
+    return hashlib.sha256("\n".join(rows).encode("utf-8")).hexdigest(), len(rows)
+
+
+def up_to_date(root: Path, digest: str) -> bool:
+    stamp = root / STAMP
+    return ((root / "_build" / "html" / "index.html").is_file() and stamp.is_file()
+            and stamp.read_text(encoding="utf-8").strip() == digest)
+
+
+def run_jupyter_book() -> int:
+    from jupyter_book.cli.main import main as jb
+
+    try:
+        jb(BOOK_ARGS, standalone_mode=False)
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    except Exception as err:  # click reports usage errors as exceptions here
+        print(f"The book build stopped: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m trustlab.build",
+        description="Build the HTML book strictly; skip the build when nothing changed.")
+    parser.add_argument("--force", action="store_true", help="build even if nothing changed")
+    parser.add_argument("--check", action="store_true",
+                        help="only say whether a build is needed (exit status 1 if it is)")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    digest, count = inputs_digest(ROOT)
+    if not args.force and up_to_date(ROOT, digest):
+        print(f"Nothing changed since the last build ({count} files checked in "
+              f"{time.perf_counter() - start:.2f} s): _build/html is current. "
+              "To build anyway: make book FORCE=1")
+        return 0
+    if args.check:
+        print("A build is needed: a file the book is built from changed since the last build.")
+        return 1
+    (ROOT / STAMP).unlink(missing_ok=True)
+    code = run_jupyter_book()
+    if code == 0:
+        # The inputs as they were when the build started: an edit made during the build makes
+        # the next build run.
+        (ROOT / STAMP).write_text(digest + "\n", encoding="utf-8")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
