@@ -98,3 +98,31 @@ def test_check_reports_without_building(book):
     assert build.main(["--check"]) == 1 and book["runs"]["count"] == 0
     build.main([])
     assert build.main(["--check"]) == 0 and book["runs"]["count"] == 1
+
+
+def test_reference_lists_follow_every_bib_and_page_edit(tmp_path: Path):
+    """trustlab.buildspeed reuses formatted references between builds: an edited .bib entry,
+    and a page edit with no .bib change, still give the right list."""
+    import subprocess
+    import sys
+
+    (tmp_path / "conf.py").write_text('extensions = ["sphinxcontrib.bibtex", '
+                                      '"trustlab.buildspeed"]\nbibtex_bibfiles = ["refs.bib"]\n')
+    page = tmp_path / "index.rst"
+    page.write_text("Test\n====\n\nSee :cite:p:`smith2020`.\n\n.. bibliography::\n")
+    bib = tmp_path / "refs.bib"
+    entry = "@article{{smith2020, author={{Smith, Ann}}, title={{{}}}, journal={{J}}, year={{2020}}}}\n"
+
+    def build_and_read() -> str:
+        subprocess.run([sys.executable, "-m", "sphinx", "-q", "-b", "html", str(tmp_path),
+                        str(tmp_path / "_b")], check=True, capture_output=True)
+        return (tmp_path / "_b" / "index.html").read_text().lower()
+
+    bib.write_text(entry.format("Old Title"))
+    assert "old title" in build_and_read()
+    bib.write_text(entry.format("New Title"))
+    touch_later(bib)
+    assert "new title" in build_and_read()
+    page.write_text(page.read_text() + "\nAn edit to the page.\n")
+    html = build_and_read()
+    assert "new title" in html and "an edit to the page" in html and "old title" not in html
