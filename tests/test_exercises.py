@@ -64,9 +64,14 @@ def test_student_files_are_up_to_date_with_sources():
     assert not stale, f"run `make exercises` and commit: stale {stale}"
 
 
-@pytest.mark.parametrize("name", SETS)
-def test_solution_key_passes_public_and_hidden_checks(name, tmp_path):
+@pytest.fixture(scope="module")
+def keys() -> None:
+    """The solution keys, generated once for the module."""
     exercises.generate(verbose=False, student=False)
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_solution_key_passes_public_and_hidden_checks(name, keys, tmp_path):
     key = exercises.DIST / "keys" / f"{name}-key.ipynb"
     result = exercises.grade(name, [key], tmp_path / "g.csv")[0]
     assert not result.error and not result.notes, result
@@ -84,14 +89,37 @@ def test_untouched_student_notebook_runs_and_every_check_teaches(name, student_d
         assert "Traceback" not in text and "AssertionError" not in text, (q, text)
 
 
-@pytest.mark.parametrize("name", SETS)
-def test_untouched_student_notebook_passes_nbval(name, student_dir):
-    # Student notebooks ship without outputs, so nbval runs in lax mode: no cell may error.
+@pytest.fixture(scope="module")
+def nbval_results(tmp_path_factory) -> dict[str, str]:
+    """nbval (lax: student notebooks ship without outputs, so no cell may error) on every
+    student notebook, in one pytest run; {notebook name: failure text, "" if it passed}."""
+    import xml.etree.ElementTree as ET
+
+    folder = tmp_path_factory.mktemp("nbval")
+    for f in STUDENT.iterdir():
+        shutil.copy(f, folder)
+    report = folder / "report.xml"
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-o", "addopts=", "-p", "no:cacheprovider",
-         "--nbval-lax", "-q", str(student_dir / f"{name}.ipynb")],
-        capture_output=True, text=True, cwd=student_dir, env=os.environ.copy())
-    assert result.returncode == 0, result.stdout[-3000:]
+         "--nbval-lax", "--nbval-cell-timeout=120", "-q", f"--junitxml={report}",
+         *[f"{name}.ipynb" for name in SETS]],
+        capture_output=True, text=True, cwd=folder, env=os.environ.copy(), timeout=900)
+    assert report.is_file(), result.stdout[-3000:] + result.stderr[-2000:]
+    out: dict[str, str] = {}
+    for case in ET.parse(report).iter("testcase"):
+        name = Path(case.get("file") or case.get("classname", "")).stem
+        name = name if name in SETS else (case.get("classname") or "").split(".")[0]
+        failed = [e.get("message", "") + (e.text or "") for e in case
+                  if e.tag in ("failure", "error")]
+        out.setdefault(name, "")
+        out[name] += "\n".join(failed)
+    return out
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_untouched_student_notebook_passes_nbval(name, nbval_results):
+    assert name in nbval_results, f"nbval did not run {name}.ipynb: {sorted(nbval_results)}"
+    assert not nbval_results[name], nbval_results[name][-3000:]
 
 
 def _student(student_dir: Path, edits: dict[str, str], delete: str | None = None):
