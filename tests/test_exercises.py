@@ -138,28 +138,41 @@ def _student(student_dir: Path, edits: dict[str, str], delete: str | None = None
     return run_notebook(nb, student_dir)
 
 
-def test_student_with_a_wrong_answer_is_told_what_to_fix(student_dir):
-    nb = _student(student_dir, {
+@pytest.fixture(scope="module")
+def struggling(tmp_path_factory) -> dict[str, str]:
+    """The feedback of one run of set 00 by a student who answered q1, q3 and q6 wrongly, whose
+    q4 function raises, and who left q2's placeholder (each check reads only its own answer)."""
+    folder = tmp_path_factory.mktemp("struggling")
+    for f in STUDENT.iterdir():
+        shutil.copy(f, folder)
+    return check_outputs(_student(folder, {
         "removals_1954 =": 'removals_1954 = int(removals.loc[removals["fiscal_year"] == 1954, '
                            '"returns"].iloc[0])',
         "share_returns_1954 =": "share_returns_1954 = 97.0",
         "q6_answer =": 'q6_answer = "a"',
-    })
-    fb = check_outputs(nb)
+        "def total_between": (
+            "def total_between(df, start, end):\n"
+            "    years = end - start\n"
+            "    return df['removal'].sum() / years\n"),
+    }))
+
+
+def test_student_with_a_wrong_answer_is_told_what_to_fix(struggling):
+    fb = struggling
     assert "far too large" in fb["q1"] and "'returns' column instead" in fb["q1"]
     assert "must lie between 0 and 1" in fb["q3"] and "multiply by 100" in fb["q3"]
     assert '"a" is not the best answer' in fb["q6"] and "Hint:" in fb["q6"]
 
 
-def test_student_whose_function_raises_is_shown_the_failing_line(student_dir):
-    nb = _student(student_dir, {"def total_between": (
-        "def total_between(df, start, end):\n"
-        "    years = end - start\n"
-        "    return df['removal'].sum() / years\n")})
-    text = check_outputs(nb)["q4"]
+def test_student_whose_function_raises_is_shown_the_failing_line(struggling):
+    text = struggling["q4"]
     assert "your code raised KeyError: 'removal'" in text
     assert "Line 3 of your code failed: `return df['removal'].sum() / years`" in text
     assert "Traceback" not in text
+
+
+def test_student_who_left_the_placeholder_is_told(struggling):
+    assert "`returns_1954` is still `...`" in struggling["q2"]
 
 
 def test_student_who_deleted_a_cell_is_told_how_to_recover(student_dir):
@@ -167,11 +180,6 @@ def test_student_who_deleted_a_cell_is_told_how_to_recover(student_dir):
     text = check_outputs(nb)["q1"]
     assert "could not find a variable called `removals_1954`" in text
     assert "If you deleted that cell" in text
-
-
-def test_student_who_left_the_placeholder_is_told(student_dir):
-    text = check_outputs(_student(student_dir, {}))["q2"]
-    assert "`returns_1954` is still `...`" in text
 
 
 def test_autograder_scores_an_empty_submission_zero(tmp_path):
