@@ -33,6 +33,9 @@ from trustlab.offline import install  # noqa: E402
 
 install()
 
+# A test that hangs fails on its own after a time limit instead of stalling the run.
+from timelimit import pytest_runtest_protocol  # noqa: E402,F401
+
 
 def build_book(source: Path = ROOT, *extra: str) -> subprocess.CompletedProcess:
     cmd = [str(BIN / "jupyter-book"), "build", str(source), "-W", "-n", "--keep-going", *extra]

@@ -111,7 +111,8 @@ def test_reference_lists_follow_every_bib_and_page_edit(tmp_path: Path):
     page = tmp_path / "index.rst"
     page.write_text("Test\n====\n\nSee :cite:p:`smith2020`.\n\n.. bibliography::\n")
     bib = tmp_path / "refs.bib"
-    entry = "@article{{smith2020, author={{Smith, Ann}}, title={{{}}}, journal={{J}}, year={{2020}}}}\n"
+    entry = ("@article{{smith2020, author={{Smith, Ann}}, title={{{}}}, journal={{J}}, "
+             "year={{2020}}}}\n")
 
     def build_and_read() -> str:
         subprocess.run([sys.executable, "-m", "sphinx", "-q", "-b", "html", str(tmp_path),
