@@ -41,8 +41,11 @@ book: venv
 lint: venv
 	$(BIN)/ruff check trustlab tests tools benchmarks
 
+# The tests run in up to 4 processes (one per core), a whole test file per process at a time;
+# make test TEST_WORKERS=0 runs them in this process only.
+TEST_WORKERS ?= auto
 test: venv lint node_modules/.installed
-	$(OFFLINE) $(BIN)/python -m pytest
+	$(OFFLINE) $(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadgroup
 
 # JavaScript the tests need (axe-core for the accessibility audit), pinned in package-lock.json.
 node_modules/.installed: package.json package-lock.json

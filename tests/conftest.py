@@ -42,19 +42,94 @@ def build_book(source: Path = ROOT, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, cwd=source)
 
 
+def _reuse_built() -> bool:
+    return (os.environ.get("TRUSTLAB_TEST_BUILT") == "1" and (BUILD / "index.html").is_file()
+            and os.environ.get("CI", "").lower() != "true")
+
+
+def _shared_dir(tmp_path_factory) -> Path:
+    """A folder every test process of this run shares (with pytest -n, each worker has its own
+    temporary folder inside it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _book_build_started(request, tmp_path_factory):
+    """When any selected test needs the built book, start building it in the background as soon
+    as the run starts, once per run (the first test process to get here starts it), so the
+    tests that do not need the book run meanwhile."""
+    if _reuse_built() or not any("built_book" in getattr(item, "fixturenames", ())
+                                 for item in request.session.items):
+        yield
+        return
+    shared = _shared_dir(tmp_path_factory)
+    proc = None
+    try:
+        fd = os.open(shared / "book-build.started", os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        pass
+    else:
+        cmd = [str(BIN / "jupyter-book"), "build", str(ROOT), "-W", "-n", "--keep-going"]
+        script = (
+            "import subprocess, sys, os\n"
+            f"r = subprocess.run({cmd!r}, capture_output=True, text=True, cwd={str(ROOT)!r})\n"
+            "log = (r.stdout + r.stderr)[-6000:]\n"
+            f"tmp = {str(shared / 'book-build.tmp')!r}\n"
+            "open(tmp, 'w', encoding='utf-8').write(f'{r.returncode}\\n{log}')\n"
+            f"os.replace(tmp, {str(shared / 'book-build.log')!r})\n")
+        proc = subprocess.Popen([sys.executable, "-c", script])
+        os.write(fd, str(proc.pid).encode())
+        os.close(fd)
+    yield
+    # In one test process, a run that ends before the build (pytest -x, a failed test) stops
+    # it. With pytest -n another process may still be waiting for it: there it finishes.
+    if proc is not None and proc.poll() is None and not os.environ.get("PYTEST_XDIST_WORKER"):
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 @pytest.fixture(scope="session")
-def built_book() -> Path:
-    """Build the book once per test session, strictly (-W -n --keep-going).
+def built_book(tmp_path_factory, _book_build_started) -> Path:
+    """The book, built once per test run, strictly (-W -n --keep-going): waits for the build
+    that the first test process started in the background.
     TRUSTLAB_TEST_BUILT=1 reuses _build/html as it is (for re-running the browser tests
     while working on the book's JavaScript or CSS; never in CI)."""
-    if os.environ.get("TRUSTLAB_TEST_BUILT") == "1" and (BUILD / "index.html").is_file() \
-            and os.environ.get("CI", "").lower() != "true":
+    if _reuse_built():
         return BUILD
-    result = build_book()
-    log = (result.stdout + result.stderr)[-6000:]
-    assert result.returncode == 0, f"jupyter-book build failed:\n{log}"
+    import time
+
+    shared = _shared_dir(tmp_path_factory)
+    outcome = shared / "book-build.log"
+    while not outcome.is_file():
+        # the builder's process id (empty for the instant between its start and the write)
+        pid = int((shared / "book-build.started").read_text() or os.getpid())
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            if not outcome.is_file():
+                pytest.fail("the book build stopped without a result (was it killed?)")
+        time.sleep(0.5)
+    code, log = outcome.read_text(encoding="utf-8").split("\n", 1)
+    assert code == "0", f"jupyter-book build failed:\n{log}"
     assert (BUILD / "index.html").is_file()
     return BUILD
+
+
+# With pytest -n (see the Makefile), tests are shared out among processes a whole file at a
+# time, so a file's module fixtures (a graded class, a generated set) are made once. The
+# accessibility and offline tests read the same visits of every page, so their files go
+# together.
+SHARED_GROUPS = {"test_accessibility.py": "page-visits", "test_browser.py": "page-visits"}
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        if not item.get_closest_marker("xdist_group"):
+            name = item.path.name
+            item.add_marker(pytest.mark.xdist_group(SHARED_GROUPS.get(name, name)))
 
 
 @pytest.fixture(scope="session")
