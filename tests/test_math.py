@@ -48,7 +48,12 @@ def test_the_course_formulas_become_mathml():
     assert out.startswith('<math display="block">') and out.endswith("</math>")
     assert "\\" not in out and "xmlns" not in out
     assert "<mtext>DiD</mtext>" in out and "<mtext>after</mtext>" in out
-    assert out.count("&#x000AF;") == 2  # the two bars over Y
+    assert out.count("&#x000AF;") == 2  # the two bars over Y...
+    # ...drawn as accents (close over the letter, full size), and the hat stretches over DiD
+    assert out.count('<mover accent="true"><mrow><mi>Y</mi></mrow>'
+                     '<mo stretchy="false">&#x000AF;</mo></mover>') == 2
+    assert ('<mover accent="true"><mrow><mtext>DiD</mtext></mrow>'
+            '<mo stretchy="true">&#x00302;</mo></mover>') in out
     inline = mathml.tex_to_mathml(r"Y_{st} = \alpha_s + \beta\, D_{st} + \varepsilon_{st}")
     assert inline.startswith("<math>") and "<msub><mi>Y</mi>" in inline
     assert "&#x003B5;" in inline  # varepsilon
@@ -121,7 +126,7 @@ def test_a_small_sphinx_project_gets_mathml_and_no_mathjax(tmp_path):
     result, out = _sphinx_build(tmp_path, SPHINX_SRC)
     assert result.returncode == 0, result.stderr
     page = (out / "index.html").read_text(encoding="utf-8")
-    assert "<math><mrow><msub><mover>" in page
+    assert '<math><mrow><msub><mover accent="true">' in page
     assert '<math display="block">' in page and "<mtext>DiD</mtext>" in page
     assert '<span class="eqno">(1)' in page and 'href="#equation-did"' in page
     assert "mathjax" not in page.lower()

@@ -29,8 +29,9 @@ from . import __version__
 
 LOG = logging.getLogger(__name__)
 RENDERER = "trustlab_mathml"
-# Both implied by a <math> element in an HTML page: dropped to keep pages small.
-_XMLNS = ' xmlns="http://www.w3.org/1998/Math/MathML"'
+BAR = "&#x000AF;"  # how latex2mathml writes \bar
+CIRCUMFLEX = "&#x0005E;"  # how latex2mathml writes \hat and \widehat
+WIDE_CIRCUMFLEX = "&#x00302;"  # a circumflex that math fonts can stretch over its base
 
 # amsmath's numbered environments: latex2mathml numbers their rows (1), (2)... afresh in
 # every formula, which would clash with the book's own numbering; draw them unnumbered.
@@ -51,19 +52,24 @@ def tex_to_mathml(tex: str, display: bool = False) -> str:
     would draw something other than what the TeX means: a command it does not know (it
     copies ``\\foo`` into the formula as text), a stray ``&`` outside an alignment, or a
     ``\\\\`` line break that browsers do not draw outside an alignment environment."""
-    from latex2mathml.converter import convert
+    from latex2mathml.converter import Converter
 
     source = _LABELS.sub("", tex)
     source = _NUMBERED_ENVS.sub(lambda m: f"\\{m.group(1)}{{{m.group(2)}*}}", source).strip()
     if not source:
         raise MathConversionError("the formula is empty")
     try:
-        out = convert(source, display="block" if display else "inline")
+        tree = Converter(display="block" if display else "inline").convert_to_element(source)
     except Exception as e:  # latex2mathml raises many exception types, all with the same meaning
         reason = type(e).__name__
         reason = re.sub(r"(?<!^)(?=[A-Z])", " ", reason).lower().removesuffix(" error")
         detail = f": {e}" if str(e) else ""
         raise MathConversionError(f"latex2mathml could not read it ({reason}{detail})") from e
+    del tree.attrib["xmlns"]  # implied by a <math> element in an HTML page
+    if not display:
+        del tree.attrib["display"]  # inline is the default
+    _fix_accents(tree)
+    out = Converter._convert(tree)
     unknown = sorted(set(re.findall(r"\\[A-Za-z]+|\\.", out)))
     if unknown:
         raise MathConversionError(
@@ -78,7 +84,25 @@ def tex_to_mathml(tex: str, display: bool = False) -> str:
             "it breaks a line with \\\\ outside an alignment environment, and browsers would "
             "draw the rows on one line; use \\begin{align*}...\\end{align*} or "
             "\\begin{split}...\\end{split}")
-    return out.replace(_XMLNS, "", 1).replace(' display="inline"', "", 1)
+    return out
+
+
+def _fix_accents(tree: Any) -> None:
+    """Make latex2mathml's ``\\bar`` and ``\\widehat`` draw as TeX draws them. It writes both
+    as an over-script (small, and set apart from the letter) instead of an accent: mark them
+    as accents; a bar keeps its own width, and a wide hat uses the circumflex that math fonts
+    stretch over the whole base (``\\widehat{\\text{DiD}}``)."""
+    for over in tree.iter("mover"):
+        mark = over[-1] if len(over) else None
+        if mark is None or mark.tag != "mo":
+            continue
+        if mark.text == BAR:
+            over.set("accent", "true")
+            mark.set("stretchy", "false")
+        elif mark.text == CIRCUMFLEX and over.get("accent") != "true":  # \widehat
+            over.set("accent", "true")
+            mark.text = WIDE_CIRCUMFLEX
+            mark.set("stretchy", "true")
 
 
 def _location(translator: Any, node: nodes.Element) -> str:
