@@ -153,6 +153,7 @@ def test_the_crime_chapter_has_mathml_for_every_formula(built_book):
     assert len(blocks) == 3, "Part 6 has three display formulas"
     assert all("\\" not in b for b in blocks)
     assert "<mtext>DiD</mtext>" in blocks[1] and blocks[1].count("&#x000AF;") == 4
+    assert blocks[1].count("<mtr>") == 3  # written in three aligned rows to fit a phone
     assert "&#x003B5;" in blocks[2] and "&#x003B1;" in blocks[2]
     inline = re.findall(r"<math>.*?</math>", part6, re.S)
     assert len(inline) >= 10  # Y_st, s, t, T, C, Delta_C = ..., alpha_s, lambda_t, D_st, s
@@ -183,11 +184,14 @@ def test_chromium_draws_the_formulas_and_the_page_fits_at_320px(browser, server)
                          return {top: r.top, bottom: r.bottom, width: r.width, height: r.height}; };
       const blocks = [...document.querySelectorAll('div.math > math[display=block]')];
       const bar = blocks[0].querySelector('mover');
+      // the DiD derivation is a split: its rows' '=' signs line up
+      const eqs = [...blocks[1].querySelectorAll('mtr')].slice(0, 2)
+        .map(r => r.querySelector('mtd[columnalign=left] > mo').getBoundingClientRect().left);
       return {
         display: getComputedStyle(blocks[0]).display,
         blocks: blocks.map(box),
         boxes: blocks.map(b => box(b.parentElement)),
-        base: box(bar.children[0]), over: box(bar.children[1]),
+        base: box(bar.children[0]), over: box(bar.children[1]), eqs,
         scrollWidth: document.documentElement.scrollWidth,
         clientWidth: document.documentElement.clientWidth,
       };
@@ -200,7 +204,29 @@ def test_chromium_draws_the_formulas_and_the_page_fits_at_320px(browser, server)
     # the bar is drawn over the Y, not beside or under it
     assert found["over"]["bottom"] <= found["base"]["top"] + 2, found
     assert found["over"]["width"] > 0
+    assert abs(found["eqs"][0] - found["eqs"][1]) < 1.5, found["eqs"]
     # a wide formula scrolls inside its own box; the page itself does not scroll sideways
     assert found["scrollWidth"] <= found["clientWidth"], found
     assert all(b["width"] <= 320 for b in found["boxes"]), found["boxes"]
+    assert not external and not errors
+
+
+@pytest.mark.browser
+def test_a_formula_wider_than_a_phone_scrolls_inside_its_own_box(browser, server):
+    """The exercise's DiD formula is wider than 320 px: all of it can be scrolled into view
+    (by keyboard too), and the page itself does not scroll sideways."""
+    page, external, errors = open_page(browser, f"{server}/exercises/student/03-crime.html",
+                                       width=320)
+    found = page.evaluate("""() => [...document.querySelectorAll('div.math')].map(d => ({
+        formula: d.querySelector('math > mrow').getBoundingClientRect().width,
+        box: d.clientWidth, scroll: d.scrollWidth, overflow: getComputedStyle(d).overflowX,
+        tabindex: d.tabIndex, left: d.getBoundingClientRect().left,
+        page: document.documentElement.scrollWidth - document.documentElement.clientWidth}))""")
+    page.close()
+    wide = [f for f in found if f["formula"] > f["box"]]
+    assert wide, f"expected a formula wider than the phone: {found}"
+    for f in wide:
+        assert f["overflow"] in ("auto", "scroll") and f["scroll"] >= f["formula"] - 1, f
+        assert f["tabindex"] == 0 and f["left"] >= 0, f
+    assert found[0]["page"] <= 0, found
     assert not external and not errors
