@@ -85,12 +85,8 @@ def test_widgets_have_a_static_fallback_not_a_dead_control(built_book):
     assert "trustlab-static-note" in lab and "make lab" in lab
 
 
-def test_mathjax_is_served_locally(built_book):
-    assert (built_book / "_static" / "mathjax" / "tex-chtml.js").is_file()
-
-
 def test_no_file_in_the_book_names_a_cdn(built_book):
-    """Not only the pages: no script, stylesheet or MathJax component the book serves may carry
+    """Not only the pages: no script, stylesheet or data file the book serves may carry
     a CDN address that some code path (an old-browser fallback, a menu option) could fetch."""
     cdn = re.compile(r"cdn\.jsdelivr|unpkg\.com|cdnjs\.|googletagmanager|google-analytics")
     hits = []

@@ -5,6 +5,8 @@
 * Fails the build (a warning, and the book builds with ``-W``) when a chart has no text
   description, so every chart has alt text.
 * Expands ``<!-- trustlab:datasheets -->`` in a page into the datasheets of every dataset.
+* Draws the book's math as MathML made at build time (``trustlab.mathml``), so no page loads
+  a math script.
 * On an exercise page (a student notebook), makes the notebook's link to its own file a
   download of that ``.ipynb``, as its link to the ``_checks.py`` file already is.
 """
@@ -623,34 +625,6 @@ def _slim_fontawesome(app: Sphinx, exception: Exception | None) -> None:
         (scripts / "fontawesome.js.map").unlink(missing_ok=True)
 
 
-# MathJax (copied into the book by sphinx-mathjax-offline) ships every MathJax bundle plus
-# `latest.js`, whose only job is to load MathJax from a CDN, and its bundles carry fallback
-# addresses on jsDelivr (an XPath polyfill and speech maps for old browsers). The book uses one
-# bundle; the others are removed and the fallback addresses are pointed at a local path that
-# does not exist, so no code path in the book can contact a third-party host.
-MATHJAX_BUNDLE = "tex-chtml.js"
-CDN_PREFIXES = ("https://cdn.jsdelivr.net/npm/", "https://cdnjs.cloudflare.com/ajax/libs/",
-                "https://unpkg.com/")
-CDN_REPLACEMENT = "./offline-unavailable/"
-
-
-def _offline_mathjax(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
-    root = Path(app.outdir) / "_static" / "mathjax"
-    if not (root / MATHJAX_BUNDLE).is_file():
-        return
-    for f in root.glob("*.js"):
-        if f.name != MATHJAX_BUNDLE:
-            f.unlink()
-    for f in root.rglob("*.js"):
-        text = f.read_text(encoding="utf-8")
-        if any(p in text for p in CDN_PREFIXES):
-            for p in CDN_PREFIXES:
-                text = text.replace(p, CDN_REPLACEMENT)
-            f.write_text(text, encoding="utf-8")
-
-
 class ExerciseNotebookDownload(SphinxTransform):
     """In Jupyter, ``[NN-slug.ipynb](NN-slug.ipynb)`` at the top of a student notebook opens the
     file; in the book MyST would make it a link to the page itself. Make it a download of the
@@ -675,8 +649,8 @@ def setup(app: Sphinx) -> dict:
     _disable_thebe(app)
     app.add_transform(ExerciseNotebookDownload)
     app.connect("build-finished", _slim_fontawesome)
-    # after sphinx-mathjax-offline has copied MathJax (default priority 500)
-    app.connect("build-finished", _offline_mathjax, priority=900)
+    # Math as MathML made at build time: no MathJax on any page (trustlab/mathml.py).
+    app.setup_extension("trustlab.mathml")
     app.connect("config-inited", _write_bundle)
     app.add_config_value("trustlab_assets", "", "html")
     app.connect("config-inited", _assets_digest)
