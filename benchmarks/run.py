@@ -77,7 +77,7 @@ def page_weight(page: Path) -> dict:
     return {"page": page.relative_to(HTML).as_posix(), "html_kb": raw / 1024,
             "with_assets_kb": total / 1024, "with_assets_gzip_kb": total_gz / 1024,
             "has_chart": 'class="trustlab-chart"' in text,
-            "loads_chart_js": "trustlab/vega-bundle.js" in text, "external": external}
+            "loads_chart_js": "trustlab/charts.js" in text, "external": external}
 
 
 def notebook_times() -> list[tuple[str, float]]:
