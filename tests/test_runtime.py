@@ -18,7 +18,8 @@ CRIME = "book/03-crime/index.html"
 
 def _rows(n: int = 30) -> list[dict]:
     return [{"state": f"S{i % 7}", "year": 2000 + i, "rate": None if i % 5 == 0 else i / 3,
-             "flag": i % 2 == 0, "key": f"k{i}", "note": "a \"quoted\" </script> note" if i == 3 else ""}
+             "flag": i % 2 == 0, "key": f"k{i}",
+             "note": "a \"quoted\" </script> note" if i == 3 else ""}
             for i in range(n)]
 
 

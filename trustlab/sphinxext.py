@@ -84,10 +84,10 @@ def _dumps(obj: Any) -> str:
 
 def pack_rows(rows: Any) -> Any:
     """A dataset's rows written column by column, ``{"trustlab:columns": {key: column},
-    "rows": n}`` (a column is a list of values, or see ``_pack_column``), when that is lossless and worth it: at least PACK_MIN_ROWS rows, each a
-    dict with the same keys in the same order. Anything else is returned as it is. The chart
-    runtime (charts.js, ``unpackRows``) turns it back into the same rows; ``unpack_rows``
-    is the same in Python."""
+    "rows": n}`` (a column is a list of values, or see ``_pack_column``), when that is
+    lossless and worth it: at least PACK_MIN_ROWS rows, each a dict with the same keys in the
+    same order. Anything else is returned as it is. The chart runtime (charts.js,
+    ``unpackRows``) turns it back into the same rows; ``unpack_rows`` is the same in Python."""
     if not isinstance(rows, list) or len(rows) < PACK_MIN_ROWS:
         return rows
     if not all(isinstance(r, dict) for r in rows):
@@ -130,10 +130,9 @@ def compile_chart(spec: dict) -> tuple[dict, dict]:
     already holds are left out (``null``: the runtime takes them from the page)."""
     import vl_convert as vlc
 
-    try:
-        vega = vlc.vegalite_to_vega(spec, vl_version=_vl_version())
-    except Exception:  # an unknown version string: the bundled default (or the same error)
-        vega = vlc.vegalite_to_vega(spec)
+    major_minor = _vl_version()
+    vega = vlc.vegalite_to_vega(spec, vl_version=major_minor
+                                if major_minor in vlc.get_vegalite_versions() else None)
     inline = {d.get("name"): d.get("values") for d in vega.get("data") or []
               if isinstance(d, dict) and isinstance(d.get("values"), list)}
     for d in vega.get("data") or []:
@@ -229,26 +228,45 @@ class VegaLiteRenderer:
 
 
 _BUNDLE_STATE: dict[str, Path] = {}  # where this build writes the charts' spec files
+# vl-convert bundles its snippet with the modules it holds, named by their jsDelivr address
+# (it fetches nothing: the modules are inside the package). Its own `vega` and `vegaLite` names
+# are the modules' default exports, which are empty, so the snippets import the namespaces.
+_ESM = "https://cdn.jsdelivr.net/npm/{}@{}/+esm"
+# What each bundle needs if that fails: vega-embed carries both namespaces (and more bytes).
+_FALLBACK = "window.vega = vegaEmbed.vega;\nwindow.vegaLite = vegaEmbed.vegaLite;"
+
+
+def _bundle_snippets(vlc: Any, major_minor: str) -> dict[str, str]:
+    vega = f'import * as vegaNs from "{_ESM.format("vega", vlc.get_vega_version())}";\n'
+    # The full Vega-Lite version (6.1.0 for 6.1) is written in its module.
+    full = re.findall(r'"(' + re.escape(major_minor) + r'\.\d+)"',
+                      vlc.javascript_bundle(vl_version=major_minor))
+    lite = f'import * as liteNs from "{_ESM.format("vega-lite", full[0])}";\n' if full else ""
+    return {RUNTIME: vega + "window.vega = vegaNs;",
+            LITE_BUNDLE: (vega + lite + "window.vega = vegaNs;\nwindow.vegaLite = liteNs;")
+            if lite else _FALLBACK}
 
 
 def _write_bundle(app: Sphinx, config: Any) -> None:
     import vl_convert as vlc
 
     major_minor = _vl_version()
+    if major_minor not in vlc.get_vegalite_versions():
+        major_minor = vlc.get_vegalite_versions()[-1]
     gen = Path(app.outdir).parent / ".trustlab-static"
     stamp = gen / "trustlab" / "bundle.version"
-    version = f"{vlc.__version__ if hasattr(vlc, '__version__') else ''}|{major_minor}|two-bundles"
-    bundles = {RUNTIME: "window.vega = vega;",
-               LITE_BUNDLE: "window.vega = vega;\nwindow.vegaLite = vegaLite;"}
-    if not (all((gen / b).is_file() for b in bundles) and stamp.is_file()
+    version = f"{getattr(vlc, '__version__', '')}|{major_minor}|vega+lite namespaces"
+    if not (all((gen / b).is_file() for b in (RUNTIME, LITE_BUNDLE)) and stamp.is_file()
             and stamp.read_text() == version):
         stamp.parent.mkdir(parents=True, exist_ok=True)
         (gen / "trustlab" / "vega-bundle.js").unlink(missing_ok=True)  # the one bundle of old
-        for name, snippet in bundles.items():
+        for name, snippet in _bundle_snippets(vlc, major_minor).items():
             try:
                 js = vlc.javascript_bundle(snippet, vl_version=major_minor)
-            except Exception:  # an unknown version string: fall back to the bundled default
-                js = vlc.javascript_bundle(snippet)
+            except Exception as err:  # a module vl-convert does not hold: vega-embed's copy
+                LOG.warning(f"trustlab: {name} falls back to vega-embed's copy of Vega ({err})",
+                            type="trustlab", subtype="bundle")
+                js = vlc.javascript_bundle(_FALLBACK, vl_version=major_minor)
             # A classic script shares the page's global scope with Sphinx's own scripts (which
             # declare e.g. `const _`): wrap the bundle so its top-level names stay private.
             (gen / name).write_text('(function () {\n"use strict";\n' + js +
