@@ -239,7 +239,7 @@
 
   function labelSvg(el) {
     var target = el.querySelector(".trustlab-chart-target");
-    // vega-embed names its container with the long description too: one name is enough.
+    // Vega names its container with the long description too: one name is enough.
     ["role", "aria-label", "aria-roledescription"].forEach(function (a) {
       target.removeAttribute(a);
     });
@@ -406,7 +406,7 @@
     var target = entry.el.querySelector(".trustlab-chart-target");
     if (entry.view) { entry.view.finalize(); entry.view = null; }
     target.textContent = "";
-    target.classList.add("vega-embed");
+    target.classList.add("vega-embed");  // the chart styles (charts.css) use vega-embed's class
     var view = new window.vega.View(window.vega.parse(vg), { renderer: "svg" });
     view.tooltip(showTooltip);
     view.initialize(target);
