@@ -58,11 +58,12 @@ def test_chart_scripts_only_on_chart_pages(built_book):
     for page in html_pages(built_book):
         text = page.read_text(encoding="utf-8")
         has_chart = 'class="trustlab-chart"' in text
-        loads_bundle = "trustlab/vega-bundle.js" in text
+        loads_bundle = "trustlab/charts.js" in text
         assert has_chart == loads_bundle, f"{page.name}: chart={has_chart} bundle={loads_bundle}"
         with_charts += [page] if has_chart else []
     assert with_charts, "no page has a chart"
-    assert (built_book / "_static" / "trustlab" / "vega-bundle.js").stat().st_size > 100_000
+    for bundle in ("vega-runtime.js", "vega-lite-bundle.js"):
+        assert (built_book / "_static" / "trustlab" / bundle).stat().st_size > 100_000
 
 
 def test_every_chart_has_a_text_description(built_book):

@@ -33,7 +33,16 @@ from .reads import ENV as READS_ENV
 
 LOG = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
-BUNDLE = "trustlab/vega-bundle.js"
+# Two bundles, both generated from the pinned vl-convert package (see _write_bundles). Every
+# spec is compiled to Vega when the book is built, so a chart that fits its box as designed
+# needs only the Vega runtime; narrowing a chart to fit a small box rewrites its Vega-Lite
+# spec, which needs Vega-Lite (that bundle holds Vega too, so a phone loads one bundle).
+RUNTIME = "trustlab/vega-runtime.js"
+LITE_BUNDLE = "trustlab/vega-lite-bundle.js"
+SPEC_FOLDER = "trustlab/specs"  # a chart's Vega-Lite spec, fetched only when it must be fitted
+# Rows of a dataset at least this long are written column by column (see pack_rows).
+PACK_MIN_ROWS = 8
+PACKED = "trustlab:columns"
 DATASHEETS_MARKER = "<!-- trustlab:datasheets -->"
 VEGALITE_PREFIX = "application/vnd.vegalite.v"
 
@@ -71,20 +80,98 @@ def table_html(table: dict, chart_id: str) -> str:
     )
 
 
-def chart_html(spec: dict) -> str:
-    """The HTML for one chart: a target div, the spec as inert JSON, a live line that the
-    chart runtime keeps in step with the chart's controls, the text description, and the
-    data table. The chart runtime gives the drawn SVG one name (the title) and one
-    description (the text description); no wrapper repeats them."""
-    text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+
+
+def pack_rows(rows: Any) -> Any:
+    """A dataset's rows written column by column, ``{"trustlab:columns": {key: column},
+    "rows": n}`` (a column is a list of values, or see ``_pack_column``), when that is
+    lossless and worth it: at least PACK_MIN_ROWS rows, each a dict with the same keys in the
+    same order. Anything else is returned as it is. The chart runtime (charts.js,
+    ``unpackRows``) turns it back into the same rows; ``unpack_rows`` is the same in Python."""
+    if not isinstance(rows, list) or len(rows) < PACK_MIN_ROWS:
+        return rows
+    if not all(isinstance(r, dict) for r in rows):
+        return rows
+    keys = list(rows[0])
+    if not keys or any(list(r) != keys for r in rows):
+        return rows
+    return {PACKED: {k: _pack_column([r[k] for r in rows]) for k in keys}, "rows": len(rows)}
+
+
+def _pack_column(col: list) -> Any:
+    """A column of strings that repeat (a state, an outcome) is written as its distinct
+    values, ``levels``, and each row's index into them, ``codes``, when that is shorter."""
+    if not all(isinstance(v, str) for v in col):
+        return col
+    levels = list(dict.fromkeys(col))
+    index = {v: i for i, v in enumerate(levels)}
+    packed = {"levels": levels, "codes": [index[v] for v in col]}
+    return packed if len(_dumps(packed)) < len(_dumps(col)) else col
+
+
+def unpack_rows(values: Any) -> Any:
+    """The rows that ``pack_rows`` wrote column by column (anything else as it is)."""
+    if not isinstance(values, dict) or PACKED not in values:
+        return values
+    cols = {k: [c["levels"][i] for i in c["codes"]] if isinstance(c, dict) else c
+            for k, c in values[PACKED].items()}
+    return [{k: cols[k][i] for k in cols} for i in range(values["rows"])]
+
+
+def _vl_version() -> str:
+    import altair as alt
+
+    return ".".join(alt.VEGALITE_VERSION.split(".")[:2])
+
+
+def compile_chart(spec: dict) -> tuple[dict, dict]:
+    """A chart's Vega-Lite spec compiled to Vega (for the page: large datasets packed column
+    by column), and the Vega-Lite spec for its spec file, whose datasets that the Vega spec
+    already holds are left out (``null``: the runtime takes them from the page)."""
+    import vl_convert as vlc
+
+    major_minor = _vl_version()
+    vega = vlc.vegalite_to_vega(spec, vl_version=major_minor
+                                if major_minor in vlc.get_vegalite_versions() else None)
+    inline = {d.get("name"): d.get("values") for d in vega.get("data") or []
+              if isinstance(d, dict) and isinstance(d.get("values"), list)}
+    for d in vega.get("data") or []:
+        if isinstance(d, dict) and "values" in d:
+            d["values"] = pack_rows(d["values"])
+    lite = dict(spec)
+    if isinstance(spec.get("datasets"), dict):
+        lite["datasets"] = {name: None if inline.get(name) == rows else rows
+                            for name, rows in spec["datasets"].items()}
+    return vega, lite
+
+
+def chart_html(spec: dict, spec_dir: Path | None = None) -> str:
+    """The HTML for one chart: a target div, the chart compiled to Vega as inert JSON, a live
+    line that the chart runtime keeps in step with the chart's controls, the text
+    description, and the data table. The chart's Vega-Lite spec (needed only to fit the
+    chart to a narrow box) is written to ``spec_dir`` under a content-hashed name that the
+    chart's ``data-spec`` gives. The chart runtime gives the drawn SVG one name (the title)
+    and one description (the text description); no wrapper repeats them."""
+    text = _dumps(spec)
     chart_id = "chart-" + hashlib.sha1(text.encode()).hexdigest()[:10]
     meta = (spec.get("usermeta") or {}).get("trustlab") or {}
     table = meta.get("table")
     if table is not None:  # printed as HTML below: the browser does not need it twice
         spec = dict(spec, usermeta=dict(spec["usermeta"],
                                         trustlab={k: v for k, v in meta.items() if k != "table"}))
-        text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
-    safe = text.replace("</", "<\\/")  # a spec can never close the script element
+    vega, lite = compile_chart(spec)
+    lite_text = _dumps(lite)
+    spec_name = f"{hashlib.sha1(lite_text.encode()).hexdigest()[:16]}.json"
+    if spec_dir is not None:
+        target = Path(spec_dir) / spec_name
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(lite_text, encoding="utf-8")
+            os.replace(tmp, target)
+    safe = _dumps(vega).replace("</", "<\\/")  # a spec can never close the script element
     title = html.escape(_chart_title(spec) or "Chart", quote=True)
     desc = spec.get("description", "")
     live = ""
@@ -93,7 +180,8 @@ def chart_html(spec: dict) -> str:
                 f'aria-atomic="true" data-signal="{html.escape(str(meta["live"]), quote=True)}">'
                 f"</p>")
     return (
-        f'<div class="trustlab-chart" id="{chart_id}" data-title="{title}">'
+        f'<div class="trustlab-chart" id="{chart_id}" data-title="{title}" '
+        f'data-spec="specs/{spec_name}">'
         f'<div class="trustlab-chart-target"></div>'
         f'<script type="application/json">{safe}</script>{live}'
         f'<details class="trustlab-chart-desc"><summary>Text description</summary>'
@@ -126,40 +214,67 @@ class VegaLiteRenderer:
                 "chart has no text description: give it one with "
                 ".properties(description=...) (trustlab.charts builders do).",
                 subtype="trustlab", line=data.line)
-        renderer.add_js_file("trustlab-vega", BUNDLE, {})
+        # charts.js loads the Vega runtime, or the Vega-Lite bundle when a chart must be
+        # fitted to a narrow box (see its header).
         renderer.add_js_file("trustlab-charts", "trustlab/charts.js", {"defer": "defer"})
         env = getattr(renderer.renderer, "sphinx_env", None)
         if env is not None:
             pages = getattr(env, "trustlab_chart_pages", set())
             pages.add(env.docname)
             env.trustlab_chart_pages = pages
-        return [nodes.raw("", chart_html(spec), format="html")]
+        return [nodes.raw("", chart_html(spec, _BUNDLE_STATE.get("specs")), format="html")]
 
 
 # ----------------------------------------------------------------------------------------
 # Static files: the vega bundle is generated from the pinned vl-convert package.
 
 
+_BUNDLE_STATE: dict[str, Path] = {}  # where this build writes the charts' spec files
+# vl-convert bundles its snippet with the modules it holds, named by their jsDelivr address
+# (it fetches nothing: the modules are inside the package). Its own `vega` and `vegaLite` names
+# are the modules' default exports, which are empty, so the snippets import the namespaces.
+_ESM = "https://cdn.jsdelivr.net/npm/{}@{}/+esm"
+# What each bundle needs if that fails: vega-embed carries both namespaces (and more bytes).
+_FALLBACK = "window.vega = vegaEmbed.vega;\nwindow.vegaLite = vegaEmbed.vegaLite;"
+
+
+def _bundle_snippets(vlc: Any, major_minor: str) -> dict[str, str]:
+    vega = f'import * as vegaNs from "{_ESM.format("vega", vlc.get_vega_version())}";\n'
+    # The full Vega-Lite version (6.1.0 for 6.1) is written in its module.
+    full = re.findall(r'"(' + re.escape(major_minor) + r'\.\d+)"',
+                      vlc.javascript_bundle(vl_version=major_minor))
+    lite = f'import * as liteNs from "{_ESM.format("vega-lite", full[0])}";\n' if full else ""
+    return {RUNTIME: vega + "window.vega = vegaNs;",
+            LITE_BUNDLE: (vega + lite + "window.vega = vegaNs;\nwindow.vegaLite = liteNs;")
+            if lite else _FALLBACK}
+
+
 def _write_bundle(app: Sphinx, config: Any) -> None:
-    import altair as alt
     import vl_convert as vlc
 
-    major_minor = ".".join(alt.VEGALITE_VERSION.split(".")[:2])
+    major_minor = _vl_version()
+    if major_minor not in vlc.get_vegalite_versions():
+        major_minor = vlc.get_vegalite_versions()[-1]
     gen = Path(app.outdir).parent / ".trustlab-static"
-    target = gen / BUNDLE
     stamp = gen / "trustlab" / "bundle.version"
-    version = f"{vlc.__version__ if hasattr(vlc, '__version__') else ''}|{major_minor}|wrapped"
-    if not (target.is_file() and stamp.is_file() and stamp.read_text() == version):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            js = vlc.javascript_bundle(vl_version=major_minor)
-        except Exception:  # an unknown version string: fall back to the bundled default
-            js = vlc.javascript_bundle()
-        # A classic script shares the page's global scope with Sphinx's own scripts (which
-        # declare e.g. `const _`): wrap the bundle so its top-level names stay private.
-        target.write_text('(function () {\n"use strict";\n' + js + "\n}).call(window);\n",
-                          encoding="utf-8")
+    version = f"{getattr(vlc, '__version__', '')}|{major_minor}|vega+lite namespaces"
+    if not (all((gen / b).is_file() for b in (RUNTIME, LITE_BUNDLE)) and stamp.is_file()
+            and stamp.read_text() == version):
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        (gen / "trustlab" / "vega-bundle.js").unlink(missing_ok=True)  # the one bundle of old
+        for name, snippet in _bundle_snippets(vlc, major_minor).items():
+            try:
+                js = vlc.javascript_bundle(snippet, vl_version=major_minor)
+            except Exception as err:  # a module vl-convert does not hold: vega-embed's copy
+                LOG.warning(f"trustlab: {name} falls back to vega-embed's copy of Vega ({err})",
+                            type="trustlab", subtype="bundle")
+                js = vlc.javascript_bundle(_FALLBACK, vl_version=major_minor)
+            # A classic script shares the page's global scope with Sphinx's own scripts (which
+            # declare e.g. `const _`): wrap the bundle so its top-level names stay private.
+            (gen / name).write_text('(function () {\n"use strict";\n' + js +
+                                    "\n}).call(window);\n", encoding="utf-8")
         stamp.write_text(version)
+    _BUNDLE_STATE["specs"] = gen / SPEC_FOLDER
     for path in (str(STATIC_DIR), str(gen)):
         if path not in config.html_static_path:
             config.html_static_path.append(path)

@@ -119,8 +119,8 @@ def table_data(df: pd.DataFrame, caption: str) -> dict:
             "rows": [[cell(v) for v in row] for row in df.itertuples(index=False)]}
 
 
-def finish(chart: alt.TopLevelMixin, *, title: str, description: str, datasets: list[str],
-           subtitle: str | None = None, table: pd.DataFrame | None = None,
+def finish(chart: alt.TopLevelMixin, *, title: str | list[str], description: str,
+           datasets: list[str], subtitle: str | None = None, table: pd.DataFrame | None = None,
            table_caption: str | None = None, live: str | None = None,
            live_name: str | None = None, narrow: dict | None = None) -> alt.TopLevelMixin:
     """Give a chart its title, source line and text description (required: it is alt text),

@@ -377,8 +377,10 @@ def crime_did_explorer(panel: pd.DataFrame | None = None, *, treated: str = "TX"
     ]}
     return finish(
         chart,
-        title=f"Difference-in-differences explorer: state crime rates, FBI estimates, "
-              f"{first}–{last}",
+        # Two lines: on one, the title was wider than the chart's box on a desktop, so every
+        # visit had to re-fit the chart (and load Vega-Lite to do it).
+        title=["Difference-in-differences explorer: state crime rates,",
+               f"FBI estimates, {first}–{last}"],
         subtitle="A two-group gap describes; it does not prove. Other changes in the "
                  "treated state also show up here.",
         description=(

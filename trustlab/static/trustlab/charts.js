@@ -1,8 +1,12 @@
 /* The course's chart runtime: draws the Altair (Vega-Lite) charts embedded in a page and
  * makes them usable by every reader (issue #16).
  *
- * - vega, vega-lite and vega-embed come from vega-bundle.js, served by the book itself:
- *   no request leaves the site.
+ * - Light pages (issue #17): each chart is inlined compiled to Vega (by the book build), its
+ *   large datasets written column by column. A chart that fits its box as designed is drawn
+ *   with vega-runtime.js (Vega only). Fitting a chart rewrites its Vega-Lite spec: only then
+ *   are vega-lite-bundle.js (Vega and Vega-Lite) and the chart's spec file (data-spec, the
+ *   Vega-Lite spec without the datasets the page already holds) fetched. Both are served by
+ *   the book itself: no request leaves the site.
  * - Fit: a chart wider than its box (phones, 200% zoom) is drawn again to fit: side-by-side
  *   views are stacked, every width shrinks until the drawn chart fits, titles re-wrap,
  *   legends wrap, and the chart's own small-screen changes (usermeta.trustlab.narrow) apply.
@@ -21,6 +25,73 @@
                               // chart's narrow changes apply
   var MAX_PASSES = 6;         // re-draws allowed to make a chart fit
   var charts = [];
+  // The bundles and spec files live next to this script (in _static/trustlab/); they take
+  // its cache-busting query.
+  var here = (document.currentScript && document.currentScript.src) || "";
+  var BASE = here.replace(/[^/]*$/, "");
+  var QUERY = here.indexOf("?") < 0 ? "" : here.slice(here.indexOf("?")).replace(/#.*$/, "");
+  var RUNTIME = "vega-runtime.js", LITE = "vega-lite-bundle.js";
+
+  // ---------------------------------------------------------------- loading on demand
+  var scripts = {};
+  function loadScript(name) {
+    if (!scripts[name]) {
+      scripts[name] = new Promise(function (resolve, reject) {
+        var s = document.createElement("script");
+        s.src = BASE + name + QUERY;
+        s.onload = function () { resolve(); };
+        s.onerror = function () { reject(new Error("the file " + name + " did not load")); };
+        document.head.appendChild(s);
+      });
+    }
+    return scripts[name];
+  }
+
+  // Vega-Lite and the chart's Vega-Lite spec, for fitting it. The spec file leaves out the
+  // datasets the page already holds (null): they are taken from the compiled spec.
+  function liteReady(entry) {
+    if (!entry.ready) {
+      var url = BASE + entry.el.dataset.spec;
+      entry.ready = Promise.all([
+        loadScript(LITE),
+        window.fetch(url).then(function (r) {
+          if (!r.ok) { throw new Error("the chart's spec file did not load (" + r.status + ")"); }
+          return r.json();
+        })
+      ]).then(function (done) {
+        var spec = done[1], inline = {};
+        (entry.vg.data || []).forEach(function (d) {
+          if (Array.isArray(d.values)) { inline[d.name] = d.values; }
+        });
+        Object.keys(spec.datasets || {}).forEach(function (name) {
+          if (spec.datasets[name] === null) {
+            if (!inline[name]) { throw new Error("the page has no dataset " + name); }
+            spec.datasets[name] = inline[name];
+          }
+        });
+        entry.spec = spec;
+      });
+    }
+    return entry.ready;
+  }
+
+  // Rows the build wrote column by column ({"trustlab:columns": {key: column}, rows: n}); a
+  // column is a list of values or, for repeated strings, {levels: [...], codes: [index...]}.
+  function unpackRows(values) {
+    if (!isObj(values) || !isObj(values["trustlab:columns"])) { return values; }
+    var cols = {}, keys = Object.keys(values["trustlab:columns"]), rows = [];
+    keys.forEach(function (k) {
+      var c = values["trustlab:columns"][k];
+      cols[k] = Array.isArray(c) ? c : c.codes.map(function (i) { return c.levels[i]; });
+    });
+    for (var i = 0; i < values.rows; i += 1) {
+      var row = {};
+      for (var j = 0; j < keys.length; j += 1) { row[keys[j]] = cols[keys[j]][i]; }
+      rows.push(row);
+    }
+    return rows;
+  }
+  window.trustlabUnpackRows = unpackRows;  // for the tests
 
   // ---------------------------------------------------------------- spec helpers
   function clone(x) { return JSON.parse(JSON.stringify(x)); }
@@ -168,7 +239,7 @@
 
   function labelSvg(el) {
     var target = el.querySelector(".trustlab-chart-target");
-    // vega-embed names its container with the long description too: one name is enough.
+    // Vega names its container with the long description too: one name is enough.
     ["role", "aria-label", "aria-roledescription"].forEach(function (a) {
       target.removeAttribute(a);
     });
@@ -295,23 +366,52 @@
     return spec;
   }
 
-  function embed(entry, spec) {
-    spec = withSettings(spec, entry.kept);
+  // The same for a compiled (Vega) spec: its bound signals.
+  function withSignalSettings(vg, kept) {
+    if (!kept) { return vg; }
+    (function walk(node) {
+      (node.signals || []).forEach(function (sig) {
+        if (isObj(sig.bind) && Object.prototype.hasOwnProperty.call(kept, sig.name)) {
+          sig.value = kept[sig.name];
+        }
+      });
+      (node.marks || []).forEach(walk);
+    })(vg);
+    return vg;
+  }
+
+  // Names of the bound signals (controls) of a compiled spec.
+  function boundSignals(vg) {
+    var names = [];
+    (function walk(node) {
+      (node.signals || []).forEach(function (sig) {
+        if (isObj(sig.bind) && names.indexOf(sig.name) < 0) { names.push(sig.name); }
+      });
+      (node.marks || []).forEach(walk);
+    })(vg);
+    return names;
+  }
+
+  // Draw a Vega spec: `vg` is a fresh copy (it is changed). A Vega-Lite spec is compiled first.
+  function embed(entry, spec, isLite) {
+    var vg;
+    if (isLite) {
+      vg = window.vegaLite.compile(withSettings(spec, entry.kept)).spec;
+    } else {
+      vg = withSignalSettings(clone(spec), entry.kept);
+    }
+    hideMarks(vg.marks);
+    if (isObj(vg.title)) { vg.title.aria = false; }
+    if (isLite && spec.usermeta && spec.usermeta.trustlabNarrow) { stackLegends(vg); }
     var target = entry.el.querySelector(".trustlab-chart-target");
     if (entry.view) { entry.view.finalize(); entry.view = null; }
     target.textContent = "";
-    var narrow = spec.usermeta && spec.usermeta.trustlabNarrow;
-    return window.vegaEmbed(target, spec, {
-      actions: false, renderer: "svg", tooltip: showTooltip,
-      patch: function (vg) {
-        hideMarks(vg.marks);
-        if (isObj(vg.title)) { vg.title.aria = false; }
-        return narrow ? stackLegends(vg) : vg;
-      }
-    }).then(function (result) {
-      entry.view = result.view;
-      return result;
-    });
+    target.classList.add("vega-embed");  // the chart styles (charts.css) use vega-embed's class
+    var view = new window.vega.View(window.vega.parse(vg), { renderer: "svg" });
+    view.tooltip(showTooltip);
+    view.initialize(target);
+    entry.view = view;
+    return view.runAsync();
   }
 
   // Every mark (data, selection brushes, hover helpers) leaves the accessibility tree: the
@@ -350,14 +450,18 @@
   // Draw as designed; when the chart is wider than its box, draw it again, narrower: titles
   // that stick out get shorter lines, legends that stick out fewer columns and shorter
   // labels, and otherwise the plot gives up the difference.
+  // A box at least NARROW wide first gets the compiled spec (Vega only); Vega-Lite is loaded
+  // only when a chart must be fitted.
   function draw(entry) {
     var el = entry.el, avail = boxWidth(el), pass = 0;
     var fit = { scale: 1, text: 1, legendColumns: 0, legendLimit: 0 };
     entry.avail = avail;
-    function step(spec) {
-      return embed(entry, spec).then(function () {
-        var drawn = drawnWidth(el);
-        if (drawn <= avail || pass >= MAX_PASSES || avail <= 0) { return; }
+    // `spec`: the Vega-Lite spec just drawn (null: the compiled spec, i.e. the wide one).
+    function measure(spec) {
+      var drawn = drawnWidth(el);
+      if (drawn <= avail || pass >= MAX_PASSES || avail <= 0) { return; }
+      return liteReady(entry).then(function () {
+        spec = spec || entry.spec;
         pass += 1;
         var titles = reach(el, ".role-title");
         var legends = reach(el, ".role-legend");
@@ -386,8 +490,16 @@
         return step(fitted(entry.spec, avail, fit));
       });
     }
-    var first = avail < NARROW ? fitted(entry.spec, avail, fit) : entry.spec;
-    return step(first).then(function () {
+    function step(spec) {
+      return embed(entry, spec, true).then(function () { return measure(spec); });
+    }
+    var first;
+    if (avail < NARROW) {
+      first = liteReady(entry).then(function () { return step(fitted(entry.spec, avail, fit)); });
+    } else {
+      first = embed(entry, entry.vg, false).then(function () { return measure(null); });
+    }
+    return first.then(function () {
       labelSvg(el);
       labelBindings(el);
       connectLive(entry);
@@ -410,7 +522,9 @@
     var specNode = el.querySelector('script[type="application/json"]');
     var target = el.querySelector(".trustlab-chart-target");
     if (!specNode || !target || el.dataset.rendered) { return; }
-    var entry = { el: el, spec: JSON.parse(specNode.textContent), view: null, avail: 0 };
+    var vg = JSON.parse(specNode.textContent);
+    (vg.data || []).forEach(function (d) { if ("values" in d) { d.values = unpackRows(d.values); } });
+    var entry = { el: el, vg: vg, spec: null, ready: null, view: null, avail: 0 };
     charts.push(entry);
     draw(entry).catch(function (err) {
       el.dataset.rendered = "error";
@@ -439,13 +553,6 @@
     });
   }
 
-  // Names of a spec's bound parameters (its controls).
-  function boundParams(spec) {
-    var names = [];
-    eachControl(spec, function (p) { if (names.indexOf(p.name) < 0) { names.push(p.name); } });
-    return names;
-  }
-
   // Fit again when the box changes width (rotation, window resize, zoom). The reader's
   // control settings are kept: read from the old view, they become the new controls'
   // initial values (only the controls: restoring every signal would restore old widths).
@@ -455,7 +562,7 @@
       var avail = boxWidth(entry.el);
       if (!entry.view || Math.abs(avail - entry.avail) < 8) { return; }
       var kept = {};
-      boundParams(entry.spec).forEach(function (name) {
+      boundSignals(entry.vg).forEach(function (name) {
         try { kept[name] = entry.view.signal(name); } catch (err) { /* not a signal */ }
       });
       entry.kept = kept;
@@ -463,12 +570,28 @@
     });
   }
 
+  // One bundle per page: Vega alone when every chart's box is wide enough for the chart as
+  // designed, or else Vega with Vega-Lite (a narrow box always means fitting).
   function renderAll() {
-    if (typeof window.vegaEmbed !== "function") {
-      console.error("trustlab: vega-bundle.js did not load; charts cannot be drawn.");
-      return;
-    }
-    document.querySelectorAll(".trustlab-chart").forEach(renderChart);
+    var els = Array.prototype.slice.call(document.querySelectorAll(".trustlab-chart"));
+    if (!els.length) { return; }
+    var narrow = els.some(function (el) {
+      var target = el.querySelector(".trustlab-chart-target");
+      return target && boxWidth(el) < NARROW;
+    });
+    loadScript(narrow ? LITE : RUNTIME).then(function () {
+      els.forEach(renderChart);
+    }, function (err) {
+      console.error("trustlab: " + err.message + "; charts cannot be drawn.");
+      els.forEach(function (el) {
+        var target = el.querySelector(".trustlab-chart-target");
+        el.dataset.rendered = "error";
+        if (target) {
+          target.textContent = "This chart could not be drawn (its script did not load). " +
+            "Its text description and data table below say what it shows.";
+        }
+      });
+    });
     window.addEventListener("resize", function () {
       window.clearTimeout(resizeTimer);
       resizeTimer = window.setTimeout(refit, 250);

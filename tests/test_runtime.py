@@ -1,0 +1,126 @@
+"""Light chart pages (issue #17): a chart is inlined compiled to Vega with its large datasets
+written column by column; Vega-Lite and the chart's Vega-Lite spec file are fetched only when
+a chart must be fitted to a narrow box."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import altair as alt
+import pandas as pd
+from conftest import open_page, wait_for_charts
+
+from trustlab.sphinxext import PACKED, chart_html, pack_rows, unpack_rows
+
+CRIME = "book/03-crime/index.html"
+
+
+def _rows(n: int = 30) -> list[dict]:
+    return [{"state": f"S{i % 7}", "year": 2000 + i, "rate": None if i % 5 == 0 else i / 3,
+             "flag": i % 2 == 0, "key": f"k{i}",
+             "note": "a \"quoted\" </script> note" if i == 3 else ""}
+            for i in range(n)]
+
+
+def _embedded(out: str) -> dict:
+    raw = out.split('<script type="application/json">')[1].split("</script>")[0]
+    return json.loads(raw.replace("<\\/", "</"))
+
+
+def test_rows_are_packed_by_column_and_unpack_to_the_same_rows():
+    rows = _rows()
+    packed = pack_rows(rows)
+    assert set(packed[PACKED]) == {"state", "year", "rate", "flag", "key", "note"}
+    assert packed["rows"] == 30 and packed[PACKED]["year"][:2] == [2000, 2001]
+    # Repeated strings: each distinct value once, and an index per row.
+    assert packed[PACKED]["state"]["levels"] == [f"S{i}" for i in range(7)]
+    assert packed[PACKED]["state"]["codes"][:9] == [0, 1, 2, 3, 4, 5, 6, 0, 1]
+    assert isinstance(packed[PACKED]["key"], list)  # distinct strings: levels would not pay
+    assert len(json.dumps(packed)) < 0.6 * len(json.dumps(rows))
+    assert unpack_rows(packed) == rows
+    assert [list(r) for r in unpack_rows(packed)] == [list(r) for r in rows]  # key order too
+
+
+def test_rows_that_cannot_be_packed_losslessly_stay_as_they_are():
+    few = _rows(3)
+    ragged = _rows(10)
+    ragged[4] = {"year": 1}
+    reordered = _rows(10)
+    reordered[2] = dict(reversed(list(reordered[2].items())))
+    scalars = list(range(20))
+    for values in (few, ragged, reordered, scalars, {"url": "x.csv"}):
+        assert pack_rows(values) is values
+
+
+def test_the_page_holds_the_compiled_chart_and_the_spec_file_the_rest(tmp_path):
+    df = pd.DataFrame(_rows(40)).drop(columns=["note"])
+    pick = alt.param(name="t_year", value=2001,
+                     bind=alt.binding_range(min=2000, max=2039, step=1, name="Year"))
+    spec = (alt.Chart(df).mark_line().encode(x="year:O", y="rate:Q").add_params(pick)
+            .properties(description="Rates by year.", title="Rates").to_dict())
+    out = chart_html(spec, tmp_path)
+    vega = _embedded(out)
+    assert vega["$schema"].startswith("https://vega.github.io/schema/vega/")
+    assert any(s["name"] == "t_year" and "bind" in s for s in vega["signals"])
+    name = re.search(r'data-spec="specs/([0-9a-f]{16}\.json)"', out).group(1)
+    lite = json.loads((tmp_path / name).read_text(encoding="utf-8"))
+    assert lite["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+    # The data is on the page once, packed; the spec file names it and leaves it out.
+    (dataset,) = spec["datasets"]
+    assert lite["datasets"] == {dataset: None}
+    packed = next(d for d in vega["data"] if d["name"] == dataset)["values"]
+    assert PACKED in packed and unpack_rows(packed) == spec["datasets"][dataset]
+    assert dict(lite, datasets=spec["datasets"]) == spec
+
+
+def _requests(browser, server, width: int) -> tuple[list[str], object, list[str]]:
+    page, external, errors = open_page(browser, f"{server}/{CRIME}", width=width)
+    urls: list[str] = []
+    page.on("requestfinished", lambda r: urls.append(r.url))
+    page.reload(wait_until="load")
+    wait_for_charts(page)
+    assert not external
+    return urls, page, errors
+
+
+def test_a_desktop_visit_loads_only_the_vega_runtime(browser, server, built_book):
+    urls, page, errors = _requests(browser, server, 1280)
+    assert any("/_static/trustlab/vega-runtime.js" in u for u in urls)
+    assert not any("vega-lite-bundle.js" in u or "/trustlab/specs/" in u for u in urls), urls
+    states = page.evaluate("[...document.querySelectorAll('.trustlab-chart')]"
+                           ".map(c => [c.dataset.rendered, c.dataset.fit])")
+    assert states and all(s == ["true", "true"] for s in states), states
+    assert page.locator(".trustlab-chart-target svg").count() == len(states)
+    assert not errors
+    page.close()
+
+
+def test_a_phone_visit_loads_vega_lite_and_the_spec_files_and_fits_every_chart(
+        browser, server, built_book):
+    urls, page, errors = _requests(browser, server, 320)
+    assert any("vega-lite-bundle.js" in u for u in urls)
+    assert not any("vega-runtime.js" in u for u in urls), "two copies of Vega on a phone"
+    specs = {u for u in urls if "/_static/trustlab/specs/" in u}
+    charts = page.locator(".trustlab-chart").count()
+    assert len(specs) == charts
+    fits = page.evaluate("[...document.querySelectorAll('.trustlab-chart')]"
+                         ".map(c => [c.dataset.rendered, c.dataset.fit, c.dataset.fitWidth,"
+                         " c.querySelector('svg').getBoundingClientRect().width])")
+    for rendered, fit, width, drawn in fits:
+        assert rendered == "true" and fit == "true" and drawn <= int(width) <= 320, fits
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert not errors
+    page.close()
+
+
+def test_the_runtime_unpacks_rows_exactly_as_they_were(browser, server, built_book):
+    rows = _rows()
+    page, _, errors = open_page(browser, f"{server}/{CRIME}")
+    wait_for_charts(page)
+    back = page.evaluate("p => window.trustlabUnpackRows(p)", pack_rows(rows))
+    assert back == rows
+    assert page.evaluate("p => window.trustlabUnpackRows(p).map(r => Object.keys(r))",
+                         pack_rows(rows)) == [list(r) for r in rows]
+    assert not errors
+    page.close()
