@@ -127,3 +127,21 @@ def test_reference_lists_follow_every_bib_and_page_edit(tmp_path: Path):
     page.write_text(page.read_text() + "\nAn edit to the page.\n")
     html = build_and_read()
     assert "new title" in html and "an edit to the page" in html and "old title" not in html
+
+
+def test_chart_bundles_are_made_once_per_machine(tmp_path, monkeypatch):
+    """A new build folder (a clean build, a test's copy of the course) takes the Vega bundles
+    from the machine's cache instead of making them again (seconds each)."""
+    from trustlab import sphinxext
+
+    monkeypatch.setenv("TRUSTLAB_CACHE", str(tmp_path / "cache"))
+    first, second = tmp_path / "first", tmp_path / "second"
+    for i, name in enumerate((sphinxext.RUNTIME, sphinxext.LITE_BUNDLE)):
+        (first / name).parent.mkdir(parents=True, exist_ok=True)
+        (first / name).write_text(f"bundle {i}")
+    assert not sphinxext._bundles_from_cache("v1", second)
+    sphinxext._bundles_to_cache("v1", first)
+    assert sphinxext._bundles_from_cache("v1", second)
+    assert (second / sphinxext.LITE_BUNDLE).read_text() == "bundle 1"
+    assert not sphinxext._bundles_from_cache("v2", tmp_path / "third"), \
+        "another vl-convert version must not take these bundles"

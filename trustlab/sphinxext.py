@@ -19,6 +19,7 @@ import html
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -249,6 +250,52 @@ def _bundle_snippets(vlc: Any, major_minor: str) -> dict[str, str]:
             if lite else _FALLBACK}
 
 
+def _bundle_cache(version: str) -> Path:
+    """This machine's copy of the bundles for one vl-convert version (making them takes
+    seconds, and a new build folder, such as a clean build or a test's copy of the course,
+    would otherwise make them again): $TRUSTLAB_CACHE, else the user's cache folder."""
+    base = os.environ.get("TRUSTLAB_CACHE") or os.environ.get("XDG_CACHE_HOME") \
+        or str(Path.home() / ".cache")
+    key = hashlib.sha256(version.encode()).hexdigest()[:16]
+    return Path(base) / "trustlab" / "bundles" / key
+
+
+def _bundles_from_cache(version: str, gen: Path) -> bool:
+    cache = _bundle_cache(version)
+    if not all((cache / b).is_file() for b in (RUNTIME, LITE_BUNDLE)):
+        return False
+    for b in (RUNTIME, LITE_BUNDLE):
+        (gen / b).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cache / b, gen / b)
+    return True
+
+
+def _bundles_to_cache(version: str, gen: Path) -> None:
+    cache = _bundle_cache(version)
+    try:
+        for b in (RUNTIME, LITE_BUNDLE):
+            (cache / b).parent.mkdir(parents=True, exist_ok=True)
+            tmp = (cache / b).with_name(f".{Path(b).name}.{os.getpid()}.tmp")
+            shutil.copyfile(gen / b, tmp)
+            os.replace(tmp, cache / b)
+    except OSError:  # a read-only home: the build goes on without the cache
+        pass
+
+
+def _make_bundles(vlc: Any, major_minor: str, gen: Path) -> None:
+    for name, snippet in _bundle_snippets(vlc, major_minor).items():
+        try:
+            js = vlc.javascript_bundle(snippet, vl_version=major_minor)
+        except Exception as err:  # a module vl-convert does not hold: vega-embed's copy
+            LOG.warning(f"trustlab: {name} falls back to vega-embed's copy of Vega ({err})",
+                        type="trustlab", subtype="bundle")
+            js = vlc.javascript_bundle(_FALLBACK, vl_version=major_minor)
+        # A classic script shares the page's global scope with Sphinx's own scripts (which
+        # declare e.g. `const _`): wrap the bundle so its top-level names stay private.
+        (gen / name).write_text('(function () {\n"use strict";\n' + js +
+                                "\n}).call(window);\n", encoding="utf-8")
+
+
 def _write_bundle(app: Sphinx, config: Any) -> None:
     import vl_convert as vlc
 
@@ -262,17 +309,9 @@ def _write_bundle(app: Sphinx, config: Any) -> None:
             and stamp.read_text() == version):
         stamp.parent.mkdir(parents=True, exist_ok=True)
         (gen / "trustlab" / "vega-bundle.js").unlink(missing_ok=True)  # the one bundle of old
-        for name, snippet in _bundle_snippets(vlc, major_minor).items():
-            try:
-                js = vlc.javascript_bundle(snippet, vl_version=major_minor)
-            except Exception as err:  # a module vl-convert does not hold: vega-embed's copy
-                LOG.warning(f"trustlab: {name} falls back to vega-embed's copy of Vega ({err})",
-                            type="trustlab", subtype="bundle")
-                js = vlc.javascript_bundle(_FALLBACK, vl_version=major_minor)
-            # A classic script shares the page's global scope with Sphinx's own scripts (which
-            # declare e.g. `const _`): wrap the bundle so its top-level names stay private.
-            (gen / name).write_text('(function () {\n"use strict";\n' + js +
-                                    "\n}).call(window);\n", encoding="utf-8")
+        if not _bundles_from_cache(version, gen):
+            _make_bundles(vlc, major_minor, gen)
+            _bundles_to_cache(version, gen)
         stamp.write_text(version)
     _BUNDLE_STATE["specs"] = gen / SPEC_FOLDER
     for path in (str(STATIC_DIR), str(gen)):
