@@ -603,26 +603,6 @@ def _disable_thebe(app: Sphinx) -> None:
                               if "thebe" not in str(f)]
 
 
-# ----------------------------------------------------------------------------------------
-# Page weight: the theme's icon script
-
-FONTAWESOME_STUB = (
-    "/* trustlab: the theme's 1.4 MB Font Awesome script (which swaps <i> icons for inline\n"
-    "   SVG) is replaced by this stub. The theme's stylesheet already draws the same icons\n"
-    "   from the locally served Font Awesome webfont, so nothing is lost. */\n")
-
-
-def _slim_fontawesome(app: Sphinx, exception: Exception | None) -> None:
-    """Replace the theme's fontawesome.js (loaded on every page) with a stub."""
-    if exception is not None or app.builder.format != "html":
-        return
-    scripts = Path(app.outdir) / "_static" / "scripts"
-    target = scripts / "fontawesome.js"
-    if target.is_file():
-        target.write_text(FONTAWESOME_STUB, encoding="utf-8")
-        (scripts / "fontawesome.js.map").unlink(missing_ok=True)
-
-
 # MathJax (copied into the book by sphinx-mathjax-offline) ships every MathJax bundle plus
 # `latest.js`, whose only job is to load MathJax from a CDN, and its bundles carry fallback
 # addresses on jsDelivr (an XPath polyfill and speech maps for old browsers). The book uses one
@@ -673,7 +653,8 @@ class ExerciseNotebookDownload(SphinxTransform):
 def setup(app: Sphinx) -> dict:
     _disable_thebe(app)
     app.add_transform(ExerciseNotebookDownload)
-    app.connect("build-finished", _slim_fontawesome)
+    # Page weight: search scripts, icon font, theme CSS and unused files (issue #17).
+    app.setup_extension("trustlab.slim")
     # after sphinx-mathjax-offline has copied MathJax (default priority 500)
     app.connect("build-finished", _offline_mathjax, priority=900)
     app.connect("config-inited", _write_bundle)
