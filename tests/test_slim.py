@@ -7,6 +7,7 @@ small icon fonts whose icons Chromium draws, and a search that still finds chapt
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -145,11 +146,9 @@ def test_font_face_points_at_the_woff_subset():
 
 
 def test_subset_font_keeps_only_the_asked_glyphs(tmp_path):
-    import pydata_sphinx_theme
     from fontTools.ttLib import TTFont
 
-    ttf = (Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
-           / "static" / "vendor" / "fontawesome" / "webfonts" / "fa-solid-900.ttf")
+    ttf = _theme_font()
     woff = tmp_path / "fa-solid-900.woff"
     subset_font(ttf, woff, {"\uf062", "\uf0c9"})
     font = TTFont(str(woff))
@@ -161,12 +160,29 @@ def test_subset_font_keeps_only_the_asked_glyphs(tmp_path):
 # ------------------------------------------------------------------------------------------
 # The build step, and its cache
 
-def _fake_book(root: Path) -> dict[str, str]:
+def _theme_font() -> Path:
+    import pydata_sphinx_theme
+
+    return (Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
+            / "static" / "vendor" / "fontawesome" / "webfonts" / "fa-solid-900.ttf")
+
+
+def _fake_book(root: Path, fonts: bool = False) -> dict[str, str]:
+    if fonts:
+        (root / WEBFONTS).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_theme_font(), root / WEBFONTS / "fa-solid-900.ttf")
+        (root / WEBFONTS / "fa-solid-900.woff2").write_bytes(b"woff2")
     files = {
         "index.html": '<link href="_static/styles/theme.css" rel="stylesheet">'
-                      '<script src="_static/scripts/app.js"></script><p class="used">',
+                      '<script src="_static/scripts/app.js"></script><p class="used">'
+                      '<link href="_static/styles/pydata-sphinx-theme.css" rel="stylesheet">'
+                      '<i class="fa-bars"></i>',
         "_static/styles/theme.css": ".used{color:red}.unused{color:blue}\n"
                                     "/*# sourceMappingURL=theme.css.map */",
+        THEME_CSS: "@font-face{font-family:F;src:url(../vendor/fontawesome/webfonts/"
+                   'fa-solid-900.woff2) format("woff2"),url(../vendor/fontawesome/webfonts/'
+                   'fa-solid-900.ttf) format("truetype")}.fa-bars:before{content:"\\f0c9"}'
+                   '.fa-guitar:before{content:"\\f7a6"}',
         "_static/styles/theme.css.map": "{}",
         "_static/scripts/app.js": "x()\n//# sourceMappingURL=app.js.map",
         "_static/scripts/app.js.map": "{}",
@@ -192,16 +208,33 @@ def test_slim_book_deletes_maps_and_unused_files_and_purges(tmp_path):
     assert not summary["cached"]
 
 
-def test_a_rebuild_on_fresh_theme_files_reuses_the_cached_result(tmp_path):
-    out = tmp_path / "html"
-    files = _fake_book(out)
-    slim_book(out, tmp_path / "cache")
-    _fake_book(out)  # Sphinx copies the theme's files afresh on every build
-    again = slim_book(out, tmp_path / "cache")
-    assert again["cached"]
+def _check_slim(out: Path) -> None:
+    from fontTools.ttLib import TTFont
+
     assert (out / "_static/styles/theme.css").read_text() == ".used{color:red}"
     assert not (out / "_static/scripts/unused.js").exists()
     assert not list(out.rglob("*.map"))
+    assert sorted(p.name for p in (out / WEBFONTS).iterdir()) == ["fa-solid-900.woff"]
+    assert set(TTFont(str(out / WEBFONTS / "fa-solid-900.woff")).getBestCmap()) == {0xF0C9}
+    css = (out / THEME_CSS).read_text()
+    assert 'fa-solid-900.woff) format("woff")}.fa-bars' in css and "guitar" not in css
+
+
+def test_a_rebuild_reuses_the_cached_result(tmp_path):
+    out = tmp_path / "html"
+    files = _fake_book(out, fonts=True)
+    first = slim_book(out, tmp_path / "cache")
+    assert not first["cached"] and first["fonts"] == ["fa-solid-900"]
+    _check_slim(out)
+    # a rebuild in which no page changed: Sphinx copies nothing
+    again = slim_book(out, tmp_path / "cache")
+    assert again["cached"]
+    _check_slim(out)
+    # a rebuild in which Sphinx copied the theme's files afresh
+    _fake_book(out, fonts=True)
+    again = slim_book(out, tmp_path / "cache")
+    assert again["cached"]
+    _check_slim(out)
     # a page that starts using a class is a change: the rule comes back
     _fake_book(out)
     (out / "index.html").write_text(files["index.html"] + '<b class="unused">')

@@ -35,7 +35,7 @@ from . import __version__
 
 LOG = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"
 
 SEARCH_SCRIPTS = ("searchtools.js", "language_data.js", "searchindex.js")
 _SEARCH_NAMES = "|".join(re.escape(s) for s in SEARCH_SCRIPTS)
@@ -336,6 +336,19 @@ def _digests(out: Path, files: list[str], cached: dict[str, dict]) -> dict[str, 
     return digests
 
 
+def _font_sizes(out: Path, fonts: list[Path], cached: dict[str, dict]) -> dict[str, int]:
+    """The size of each icon font as the theme ships it. On a rebuild in which Sphinx copied
+    nothing (no page changed) the fonts are gone and their cached subsets stand in."""
+    sizes = {f.name: f.stat().st_size for f in fonts}
+    for rel, entry in cached.items():
+        woff = out / rel
+        ttf = woff.with_suffix(".ttf").name
+        if rel.endswith(".woff") and ttf not in sizes and entry["in"].isdigit() \
+                and woff.is_file() and _digest(woff.read_bytes()) == entry["out"]:
+            sizes[ttf] = int(entry["in"])
+    return sizes
+
+
 def _key(digests: dict[str, str], fonts: dict[str, int], deleted: Iterable[str]) -> str:
     skip = set(deleted)
     key = hashlib.sha256(f"{CACHE_FORMAT} {__version__}\n".encode())
@@ -355,7 +368,7 @@ def slim_book(out: Path, cache_dir: Path) -> dict:
     cache = _Cache(cache_dir)
     cached = cache.outputs()
     fonts = sorted(out.glob("_static/vendor/fontawesome/webfonts/*.ttf"))
-    font_sizes = {f.name: f.stat().st_size for f in fonts}
+    font_sizes = _font_sizes(out, fonts, cached)
     digests = _digests(out, _text_files(out), cached)
     summary = {"deleted": [], "stylesheets": [], "fonts": [], "cached": False}
 
@@ -391,7 +404,8 @@ def slim_book(out: Path, cache_dir: Path) -> dict:
     for f in fonts:
         target = f.with_suffix(".woff")
         subset_font(f, target, glyphs)
-        outputs[target.relative_to(out).as_posix()] = ("", target.read_bytes())
+        outputs[target.relative_to(out).as_posix()] = (str(font_sizes[f.name]),
+                                                       target.read_bytes())
     for rel, css in slim.items():
         css = point_fonts_at_woff(css, {f.stem for f in fonts})
         data = css.encode("utf-8")
@@ -429,7 +443,8 @@ def _build_finished(app: Sphinx, exception: Exception | None) -> None:
     LOG.info("trustlab.slim: %d theme files nothing loads deleted (%s); %d stylesheets "
              "purged; icon fonts subset: %s; %s in %.2f s",
              len(summary["deleted"]), describe(summary["deleted"]),
-             len(summary["stylesheets"]), ", ".join(summary["fonts"]) or "from cache",
+             len(summary["stylesheets"]),
+             ", ".join(summary["fonts"]) or "none to do (already subset)",
              "cache used" if summary["cached"] else "computed",
              time.perf_counter() - start)
 
