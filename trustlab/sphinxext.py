@@ -759,24 +759,6 @@ def _disable_thebe(app: Sphinx) -> None:
                               if "thebe" not in str(f)]
 
 
-# ----------------------------------------------------------------------------------------
-# Page weight: the theme's icon script
-
-FONTAWESOME_STUB = (
-    "/* trustlab: the theme's 1.4 MB Font Awesome script (which swaps <i> icons for inline\n"
-    "   SVG) is replaced by this stub. The theme's stylesheet already draws the same icons\n"
-    "   from the locally served Font Awesome webfont, so nothing is lost. */\n")
-
-
-def _slim_fontawesome(app: Sphinx, exception: Exception | None) -> None:
-    """Replace the theme's fontawesome.js (loaded on every page) with a stub."""
-    if exception is not None or app.builder.format != "html":
-        return
-    scripts = Path(app.outdir) / "_static" / "scripts"
-    target = scripts / "fontawesome.js"
-    if target.is_file():
-        target.write_text(FONTAWESOME_STUB, encoding="utf-8")
-        (scripts / "fontawesome.js.map").unlink(missing_ok=True)
 
 
 class ExerciseNotebookDownload(SphinxTransform):
@@ -802,7 +784,8 @@ def setup(app: Sphinx) -> dict:
     app.setup_extension("trustlab.buildspeed")
     _disable_thebe(app)
     app.add_transform(ExerciseNotebookDownload)
-    app.connect("build-finished", _slim_fontawesome)
+    # Page weight: search scripts, icon font, theme CSS and unused files (issue #17).
+    app.setup_extension("trustlab.slim")
     # Math as MathML made at build time: no MathJax on any page (trustlab/mathml.py).
     app.setup_extension("trustlab.mathml")
     app.connect("config-inited", _write_bundle)
