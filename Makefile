@@ -45,7 +45,7 @@ lint: venv
 # make test TEST_WORKERS=0 runs them in this process only.
 TEST_WORKERS ?= auto
 test: venv lint node_modules/.installed
-	$(OFFLINE) $(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadgroup
+	$(OFFLINE) $(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadgroup --durations=25
 
 # JavaScript the tests need (axe-core for the accessibility audit), pinned in package-lock.json.
 node_modules/.installed: package.json package-lock.json
