@@ -148,6 +148,33 @@ def compile_chart(spec: dict) -> tuple[dict, dict]:
     return vega, lite
 
 
+def _narrow_vega(spec: dict, vega: dict) -> dict:
+    """The chart's layout for a phone (trustlab.chartfit), compiled to Vega, with the datasets
+    the page already holds left out (``null``: the runtime takes them from the page)."""
+    import vl_convert as vlc
+
+    from .chartfit import phone_layout, stack_legends
+
+    major_minor = _vl_version()
+    version = major_minor if major_minor in vlc.get_vegalite_versions() else None
+
+    def draw_width(lite: dict) -> float:
+        svg = vlc.vegalite_to_svg(lite, vl_version=version)
+        found = re.search(r'<svg[^>]*\swidth="([0-9.]+)"', svg)
+        return float(found.group(1)) if found else 0.0
+
+    lite, scale = phone_layout(spec, draw_width)
+    narrow = stack_legends(vlc.vegalite_to_vega(lite, vl_version=version))
+    narrow["usermeta"] = {"trustlabScale": scale}
+    page = {d.get("name"): d["values"] for d in vega.get("data") or []
+            if isinstance(d, dict) and "values" in d}
+    for d in narrow.get("data") or []:
+        if isinstance(d, dict) and d.get("name") in page and "values" in d \
+                and unpack_rows(page[d["name"]]) == d["values"]:
+            d["values"] = None
+    return narrow
+
+
 def chart_html(spec: dict, spec_dir: Path | None = None) -> str:
     """The HTML for one chart: a target div, the chart compiled to Vega as inert JSON, a live
     line that the chart runtime keeps in step with the chart's controls, the text
@@ -165,13 +192,16 @@ def chart_html(spec: dict, spec_dir: Path | None = None) -> str:
     vega, lite = compile_chart(spec)
     lite_text = _dumps(lite)
     spec_name = f"{hashlib.sha1(lite_text.encode()).hexdigest()[:16]}.json"
+    narrow_text = _dumps(_narrow_vega(spec, vega))
+    narrow_name = f"{hashlib.sha1(narrow_text.encode()).hexdigest()[:16]}.json"
     if spec_dir is not None:
-        target = Path(spec_dir) / spec_name
-        if not target.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(lite_text, encoding="utf-8")
-            os.replace(tmp, target)
+        for name, content in ((spec_name, lite_text), (narrow_name, narrow_text)):
+            target = Path(spec_dir) / name
+            if not target.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_text(content, encoding="utf-8")
+                os.replace(tmp, target)
     safe = _dumps(vega).replace("</", "<\\/")  # a spec can never close the script element
     title = html.escape(_chart_title(spec) or "Chart", quote=True)
     desc = spec.get("description", "")
@@ -182,7 +212,7 @@ def chart_html(spec: dict, spec_dir: Path | None = None) -> str:
                 f"</p>")
     return (
         f'<div class="trustlab-chart" id="{chart_id}" data-title="{title}" '
-        f'data-spec="specs/{spec_name}">'
+        f'data-spec="specs/{spec_name}" data-narrow="specs/{narrow_name}">'
         f'<div class="trustlab-chart-target"></div>'
         f'<script type="application/json">{safe}</script>{live}'
         f'<details class="trustlab-chart-desc"><summary>Text description</summary>'
@@ -804,4 +834,9 @@ def setup(app: Sphinx) -> dict:
     app.connect("env-merge-info", _merge)
     app.connect("source-read", _expand_datasheets)
     app.connect("source-read", _expand_review)
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
+    # A page's charts are turned into HTML when the page is read (chart_html): when that code
+    # changes, every page is read again (not executed again: the execution cache stays).
+    code = hashlib.sha256(Path(__file__).read_bytes()
+                          + (Path(__file__).parent / "chartfit.py").read_bytes()).hexdigest()
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True,
+            "env_version": int(code[:12], 16)}

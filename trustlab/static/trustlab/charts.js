@@ -75,6 +75,35 @@
     return entry.ready;
   }
 
+  // The chart's phone layout, compiled to Vega when the book was built (trustlab/chartfit.py):
+  // a narrow box draws it with Vega alone. Datasets the page holds are null in the file.
+  var PHONE_BOX = 272;  // trustlab/chartfit.py makes the phone layout for this box
+  function narrowReady(entry) {
+    if (!entry.narrowVg) {
+      entry.narrowVg = window.fetch(BASE + entry.el.dataset.narrow).then(function (r) {
+        if (!r.ok) { throw new Error("the chart's phone layout did not load (" + r.status + ")"); }
+        return r.json();
+      }).then(function (vg) {
+        var inline = {};
+        (entry.vg.data || []).forEach(function (d) {  // rows, or a map's geometry object
+          if (d.values !== undefined && d.values !== null) { inline[d.name] = d.values; }
+        });
+        (vg.data || []).forEach(function (d) {
+          if (d.values === null) {
+            if (!inline[d.name]) { throw new Error("the page has no dataset " + d.name); }
+            d.values = inline[d.name];
+          }
+        });
+        return vg;
+      });
+    }
+    return entry.narrowVg;
+  }
+
+  function usesPhoneLayout(el, avail) {
+    return avail < NARROW && avail >= PHONE_BOX && !!el.dataset.narrow;
+  }
+
   // Rows the build wrote column by column ({"trustlab:columns": {key: column}, rows: n}); a
   // column is a list of values or, for repeated strings, {levels: [...], codes: [index...]}.
   function unpackRows(values) {
@@ -461,7 +490,8 @@
       var drawn = drawnWidth(el);
       if (drawn <= avail || pass >= MAX_PASSES || avail <= 0) { return; }
       return liteReady(entry).then(function () {
-        spec = spec || entry.spec;
+        // (null: the compiled wide spec was drawn; "phone": the build's phone layout)
+        spec = spec === "phone" ? fitted(entry.spec, avail, fit) : spec || entry.spec;
         pass += 1;
         var titles = reach(el, ".role-title");
         var legends = reach(el, ".role-legend");
@@ -494,7 +524,13 @@
       return embed(entry, spec, true).then(function () { return measure(spec); });
     }
     var first;
-    if (avail < NARROW) {
+    if (usesPhoneLayout(el, avail)) {
+      first = narrowReady(entry).then(function (vg) {
+        // the plot scale the build drew it at: further fitting goes on from there
+        fit.scale = (vg.usermeta && vg.usermeta.trustlabScale) || 1;
+        return embed(entry, clone(vg), false);
+      }).then(function () { return measure("phone"); });
+    } else if (avail < NARROW) {
       first = liteReady(entry).then(function () { return step(fitted(entry.spec, avail, fit)); });
     } else {
       first = embed(entry, entry.vg, false).then(function () { return measure(null); });
@@ -514,6 +550,7 @@
         target.setAttribute("aria-label", (el.dataset.title || "Chart") + " (scrolls sideways)");
       }
       el.dataset.fitWidth = String(avail);
+      el.dataset.fitPasses = String(pass);  // measured re-draws after the first drawing
       el.dataset.rendered = "true";
     });
   }
@@ -571,13 +608,15 @@
   }
 
   // One bundle per page: Vega alone when every chart's box is wide enough for the chart as
-  // designed, or else Vega with Vega-Lite (a narrow box always means fitting).
+  // designed or for its phone layout, or else Vega with Vega-Lite (a box narrower than the
+  // phone layout means fitting). A drawing that still does not fit loads Vega-Lite then.
   function renderAll() {
     var els = Array.prototype.slice.call(document.querySelectorAll(".trustlab-chart"));
     if (!els.length) { return; }
     var narrow = els.some(function (el) {
       var target = el.querySelector(".trustlab-chart-target");
-      return target && boxWidth(el) < NARROW;
+      var avail = target ? boxWidth(el) : NARROW;
+      return avail < NARROW && !usesPhoneLayout(el, avail);
     });
     loadScript(narrow ? LITE : RUNTIME).then(function () {
       els.forEach(renderChart);
@@ -597,6 +636,10 @@
       resizeTimer = window.setTimeout(refit, 250);
     });
   }
+  // The first fitting, for tests/test_chartfit.py: the build makes the same (chartfit.py).
+  window.trustlabCharts = { fitted: function (spec, avail, scale) {
+    return fitted(spec, avail, { scale: scale || 1, text: 1, legendColumns: 0, legendLimit: 0 });
+  } };
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", renderAll);
   } else {
