@@ -96,20 +96,41 @@ def test_a_desktop_visit_loads_only_the_vega_runtime(browser, server, built_book
     page.close()
 
 
-def test_a_phone_visit_loads_vega_lite_and_the_spec_files_and_fits_every_chart(
-        browser, server, built_book):
-    urls, page, errors = _requests(browser, server, 320)
-    assert any("vega-lite-bundle.js" in u for u in urls)
-    assert not any("vega-runtime.js" in u for u in urls), "two copies of Vega on a phone"
-    specs = {u for u in urls if "/_static/trustlab/specs/" in u}
-    charts = page.locator(".trustlab-chart").count()
-    assert len(specs) == charts
-    fits = page.evaluate("[...document.querySelectorAll('.trustlab-chart')]"
+def _fitted_states(page) -> list:
+    return page.evaluate("[...document.querySelectorAll('.trustlab-chart')]"
                          ".map(c => [c.dataset.rendered, c.dataset.fit, c.dataset.fitWidth,"
                          " c.querySelector('svg').getBoundingClientRect().width])")
-    for rendered, fit, width, drawn in fits:
-        assert rendered == "true" and fit == "true" and drawn <= int(width) <= 320, fits
+
+
+def test_a_phone_visit_draws_the_phone_layouts_with_the_vega_runtime_alone(
+        browser, server, built_book):
+    """A 320 px phone: each chart's phone layout (made by the build) and the Vega runtime; no
+    Vega-Lite, no Vega-Lite specs, and every chart fits."""
+    urls, page, errors = _requests(browser, server, 320)
+    assert any("vega-runtime.js" in u for u in urls)
+    assert not any("vega-lite-bundle.js" in u for u in urls), "Vega-Lite loaded on a phone"
+    narrow = {el.get_attribute("data-narrow") for el in page.locator(".trustlab-chart").all()}
+    fetched = {u.split("/_static/trustlab/")[1].split("?")[0] for u in urls
+               if "/_static/trustlab/specs/" in u}
+    assert fetched == narrow, (fetched, narrow)
+    for rendered, fit, width, drawn in _fitted_states(page):
+        assert rendered == "true" and fit == "true" and drawn <= int(width) <= 320
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert not errors
+    page.close()
+
+
+def test_a_box_narrower_than_the_phone_layout_loads_vega_lite_and_fits_every_chart(
+        browser, server, built_book):
+    """At 280 px (or 200% zoom on a small phone) the box is narrower than any phone layout:
+    the runtime loads Vega-Lite and the Vega-Lite specs and fits each chart by measuring."""
+    urls, page, errors = _requests(browser, server, 280)
+    assert any("vega-lite-bundle.js" in u for u in urls)
+    specs = {u for u in urls if "/_static/trustlab/specs/" in u}
+    assert len(specs) == page.locator(".trustlab-chart").count()
+    for rendered, fit, width, drawn in _fitted_states(page):
+        assert rendered == "true" and fit == "true" and drawn <= int(width) <= 280
+    assert page.evaluate("document.documentElement.scrollWidth") <= 280
     assert not errors
     page.close()
 
