@@ -27,6 +27,7 @@ import shutil
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.util import logging
@@ -290,11 +291,12 @@ class _Cache:
     def outputs(self) -> dict[str, dict]:
         return self.index.get("outputs", {})
 
-    def save(self, key: str, outputs: dict[str, tuple[str, bytes]], deleted: list[str]) -> None:
+    def save(self, key: str, outputs: dict[str, tuple[str, bytes]], deleted: list[str],
+             **extra: Any) -> None:
         if self.root.exists():
             shutil.rmtree(self.root)
         (self.root / "files").mkdir(parents=True)
-        index = {"key": key, "deleted": deleted, "outputs": {}}
+        index = {"key": key, "deleted": deleted, "outputs": {}, **extra}
         for i, (rel, (source_digest, data)) in enumerate(sorted(outputs.items())):
             (self.root / "files" / str(i)).write_bytes(data)
             index["outputs"][rel] = {"file": str(i), "in": source_digest, "out": _digest(data)}
@@ -360,6 +362,44 @@ def _key(digests: dict[str, str], fonts: dict[str, int], deleted: Iterable[str])
     return key.hexdigest()
 
 
+def _scan(rel: str, text: str) -> dict[str, list[str]]:
+    """What the slimming reads from one file: its words (class and id names), the name pieces
+    a script joins, the icon glyphs of a page, and the asset files it mentions."""
+    found = {"w": sorted(set(_WORD.findall(text))), "m": sorted(mentioned_names(text))}
+    if rel.endswith(".html"):
+        found["g"] = sorted(set(_PRIVATE_USE.findall(text)))
+    if rel.endswith(".js"):
+        pieces = UsedNames()
+        pieces.add_script(text)
+        found["p"], found["s"] = sorted(pieces.prefixes), sorted(pieces.suffixes)
+    return found
+
+
+def _inputs_key(out: Path, digests: dict[str, str], fonts: dict[str, int],
+                scans: dict[str, dict]) -> tuple[str, dict[str, dict]]:
+    """A key of everything the slimmed files depend on: the stylesheets and fonts as the theme
+    ships them, and what each page and script names. A prose edit changes a page's digest
+    but seldom what it names: then the slimmed files made before still hold. Each file is
+    scanned again only when its content changed (``scans``: the last build's)."""
+    fresh: dict[str, dict] = {}
+    key = hashlib.sha256(f"{CACHE_FORMAT} {__version__} inputs\n".encode())
+    for rel, d in sorted(digests.items()):
+        if rel.endswith(".css"):
+            key.update(f"{rel} {d}\n".encode())
+            continue
+        old = scans.get(rel)
+        if old and old.get("d") == d:
+            fresh[rel] = old
+        else:
+            fresh[rel] = dict(_scan(rel, (out / rel).read_text(encoding="utf-8",
+                                                                errors="replace")), d=d)
+        key.update(json.dumps([rel, {k: v for k, v in fresh[rel].items() if k != "d"}],
+                              sort_keys=True).encode())
+    for name, size in sorted(fonts.items()):
+        key.update(f"{name} {size}\n".encode())
+    return key.hexdigest(), fresh
+
+
 def slim_book(out: Path, cache_dir: Path) -> dict:
     """Slim the built book in ``out`` (see the module's docstring). Returns a summary:
     the deleted files, the purged stylesheets, the subset fonts and whether the cached
@@ -377,6 +417,20 @@ def slim_book(out: Path, cache_dir: Path) -> dict:
             (out / rel).write_bytes((cache_dir / "files" / entry["file"]).read_bytes())
         for rel in cache.index.get("deleted", []):
             (out / rel).unlink(missing_ok=True)
+        summary.update(deleted=cache.index["deleted"], cached=True,
+                       stylesheets=sorted(r for r in cached if r.endswith(".css")),
+                       fonts=sorted(Path(r).stem for r in cached if r.endswith(".woff")))
+        return summary
+    inputs, scans = _inputs_key(out, digests, font_sizes, cache.index.get("scans", {}))
+    if cached and cache.index.get("inputs") == inputs:
+        # Pages changed, but nothing they name: the slimmed files made before still hold.
+        for rel, entry in cached.items():
+            (out / rel).write_bytes((cache_dir / "files" / entry["file"]).read_bytes())
+        for rel in cache.index.get("deleted", []):
+            (out / rel).unlink(missing_ok=True)
+        cache.index.update(key=_key(digests, font_sizes, cache.index.get("deleted", [])),
+                           scans=scans)
+        cache.index_file.write_text(json.dumps(cache.index, indent=1), encoding="utf-8")
         summary.update(deleted=cache.index["deleted"], cached=True,
                        stylesheets=sorted(r for r in cached if r.endswith(".css")),
                        fonts=sorted(Path(r).stem for r in cached if r.endswith(".woff")))
@@ -419,7 +473,8 @@ def slim_book(out: Path, cache_dir: Path) -> dict:
     for rel in late:
         (out / rel).unlink()
     deleted = sorted({*deleted, *late})
-    cache.save(_key(digests, font_sizes, deleted), outputs, deleted)
+    cache.save(_key(digests, font_sizes, deleted), outputs, deleted, inputs=inputs,
+               scans=scans)
     summary.update(deleted=deleted, stylesheets=stylesheets, fonts=[f.stem for f in fonts])
     return summary
 

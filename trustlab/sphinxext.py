@@ -222,6 +222,44 @@ def chart_html(spec: dict, spec_dir: Path | None = None) -> str:
     )
 
 
+_CODE_DIGEST: dict[str, str] = {}
+
+
+def _code_digest() -> str:
+    """A digest of the code that turns a chart into HTML (this module and chartfit.py)."""
+    if not _CODE_DIGEST:
+        here = Path(__file__).parent
+        _CODE_DIGEST["d"] = hashlib.sha256((here / "sphinxext.py").read_bytes()
+                                           + (here / "chartfit.py").read_bytes()).hexdigest()
+    return _CODE_DIGEST["d"]
+
+
+def cached_chart_html(spec: dict, spec_dir: Path | None) -> str:
+    """``chart_html``, kept between builds: compiling a chart and its phone layout takes a
+    quarter of a second, and a prose edit reads the page's unchanged charts again. The key is
+    the chart's spec, the vl-convert version and the code that makes the HTML; the files the
+    HTML names must still be there."""
+    if spec_dir is None:
+        return chart_html(spec, spec_dir)
+    import vl_convert as vlc
+
+    key = hashlib.sha256((_dumps(spec) + getattr(vlc, "__version__", "")
+                          + _code_digest()).encode()).hexdigest()[:24]
+    # (beside, not inside, the static folder the book copies: _build/.trustlab-charts)
+    cache = Path(spec_dir).parent.parent.parent / ".trustlab-charts" / f"{key}.html"
+    if cache.is_file():
+        text = cache.read_text(encoding="utf-8")
+        if all((Path(spec_dir) / name).is_file()
+               for name in re.findall(r'data-(?:spec|narrow)="specs/([^"]+)"', text)):
+            return text
+    text = chart_html(spec, spec_dir)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, cache)
+    return text
+
+
 class VegaLiteRenderer:
     """myst-nb mime renderer plugin (entry point ``myst_nb.mime_renderers``)."""
 
@@ -253,7 +291,8 @@ class VegaLiteRenderer:
             pages = getattr(env, "trustlab_chart_pages", set())
             pages.add(env.docname)
             env.trustlab_chart_pages = pages
-        return [nodes.raw("", chart_html(spec, _BUNDLE_STATE.get("specs")), format="html")]
+        return [nodes.raw("", cached_chart_html(spec, _BUNDLE_STATE.get("specs")),
+                          format="html")]
 
 
 # ----------------------------------------------------------------------------------------
