@@ -100,7 +100,7 @@ class UsedNames:
         self.prefixes: set[str] = set()
         self.suffixes: set[str] = set()
         for text in texts:
-            self.words.update(_WORD.findall(text))
+            self.words.update(html_names(text))
         for text in scripts:
             self.add_script(text)
 
@@ -117,6 +117,22 @@ class UsedNames:
         if name in self.words or not _PLAIN_NAME.match(name):
             return True  # a name with escaped characters is kept: it cannot be looked up
         return name.startswith(tuple(self.prefixes)) or name.endswith(tuple(self.suffixes))
+
+
+_ATTRIBUTE = re.compile(r"""\s(?:class|id)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*application/json)[^>]*>(.*?)</script>", re.S | re.I)
+
+
+def html_names(text: str) -> set[str]:
+    """The names a page can style with: its class and id attribute values, and every word of
+    its inline scripts (which may add classes). Its prose is left out, so a prose edit does not
+    change what the stylesheets keep."""
+    names: set[str] = set()
+    for double, single in _ATTRIBUTE.findall(text):
+        names.update(_WORD.findall(double or single))
+    for script in _INLINE_SCRIPT.findall(text):
+        names.update(_WORD.findall(script))
+    return names
 
 
 def _split_selectors(prelude: list) -> list[list]:
@@ -365,7 +381,8 @@ def _key(digests: dict[str, str], fonts: dict[str, int], deleted: Iterable[str])
 def _scan(rel: str, text: str) -> dict[str, list[str]]:
     """What the slimming reads from one file: its words (class and id names), the name pieces
     a script joins, the icon glyphs of a page, and the asset files it mentions."""
-    found = {"w": sorted(set(_WORD.findall(text))), "m": sorted(mentioned_names(text))}
+    words = html_names(text) if rel.endswith(".html") else set(_WORD.findall(text))
+    found = {"w": sorted(words), "m": sorted(mentioned_names(text))}
     if rel.endswith(".html"):
         found["g"] = sorted(set(_PRIVATE_USE.findall(text)))
     if rel.endswith(".js"):
