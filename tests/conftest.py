@@ -123,6 +123,7 @@ def built_book(tmp_path_factory, _book_build_started) -> Path:
 SHARED_GROUPS = {"test_accessibility.py": "page-visits", "test_browser.py": "page-visits"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     if not config.pluginmanager.hasplugin("xdist"):
         return

@@ -276,7 +276,7 @@ def test_no_chart_in_the_book_needs_a_mouse(built_book):
     for html in html_pages(built_book):
         rel = html.relative_to(built_book).as_posix()
         # The page holds the compiled (Vega) spec; the chart's Vega-Lite spec is its spec file.
-        for name in re.findall(r'<div class="trustlab-chart"[^>]*data-spec="([^"]+)"><div '
+        for name in re.findall(r'<div class="trustlab-chart"[^>]*data-spec="([^"]+)"[^>]*><div '
                                r'class="trustlab-chart-target"></div><script type="application/'
                                r'json">', html.read_text(encoding="utf-8")):
             specs += 1
