@@ -41,11 +41,12 @@ book: venv
 lint: venv
 	$(BIN)/ruff check trustlab tests tools benchmarks
 
-# The tests run in up to 4 processes (one per core), a whole test file per process at a time;
+# The tests run in up to 4 processes (one per core), a whole test file per process at a time
+# (a file's module fixtures are made once; a notebook's cells share one kernel);
 # make test TEST_WORKERS=0 runs them in this process only.
 TEST_WORKERS ?= auto
 test: venv lint node_modules/.installed
-	$(OFFLINE) $(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadgroup --durations=25
+	$(OFFLINE) $(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile --durations=25
 
 # JavaScript the tests need (axe-core for the accessibility audit), pinned in package-lock.json.
 node_modules/.installed: package.json package-lock.json

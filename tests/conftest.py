@@ -116,23 +116,6 @@ def built_book(tmp_path_factory, _book_build_started) -> Path:
     return BUILD
 
 
-# With pytest -n (see the Makefile), tests are shared out among processes a whole file at a
-# time, so a file's module fixtures (a graded class, a generated set) are made once. The
-# accessibility and offline tests read the same visits of every page, so their files go
-# together.
-SHARED_GROUPS = {"test_accessibility.py": "page-visits", "test_browser.py": "page-visits"}
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
-def pytest_collection_modifyitems(config, items):
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        if not item.get_closest_marker("xdist_group"):
-            name = item.path.name
-            item.add_marker(pytest.mark.xdist_group(SHARED_GROUPS.get(name, name)))
-
-
 @pytest.fixture(scope="session")
 def server(built_book: Path):
     """Serve the built book on 127.0.0.1 (random free port)."""
@@ -285,13 +268,35 @@ def visit_pages(browser, server, built_book, *, width: int = 1280, dark: bool = 
     return out
 
 
-@pytest.fixture(scope="session")
-def desktop_visits(browser, server, built_book):
-    """Every page at 1280 px, with axe-core."""
-    return visit_pages(browser, server, built_book, screenshots=True)
+def _once_per_run(tmp_path_factory, name: str, compute) -> dict:
+    """``compute()``, once per test run: with pytest -n, the first process to need it computes
+    it and the others read its result (JSON) from the folder the run shares."""
+    import json
+
+    shared = _shared_dir(tmp_path_factory)
+    result = shared / f"{name}.json"
+    with open(shared / f"{name}.lock", "w") as lock:
+        try:
+            import fcntl
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        except ImportError:  # no fcntl (Windows): the tests run in one process there
+            pass
+        if result.is_file():
+            return json.loads(result.read_text(encoding="utf-8"))
+        value = compute()
+        result.write_text(json.dumps(value), encoding="utf-8")
+        return value
 
 
 @pytest.fixture(scope="session")
-def phone_visits(browser, server, built_book):
-    """Every page at 320 px, with axe-core."""
-    return visit_pages(browser, server, built_book, width=320)
+def desktop_visits(browser, server, built_book, tmp_path_factory):
+    """Every page at 1280 px, with axe-core (once per run)."""
+    return _once_per_run(tmp_path_factory, "desktop-visits", lambda: visit_pages(
+        browser, server, built_book, screenshots=True))
+
+
+@pytest.fixture(scope="session")
+def phone_visits(browser, server, built_book, tmp_path_factory):
+    """Every page at 320 px, with axe-core (once per run)."""
+    return _once_per_run(tmp_path_factory, "phone-visits", lambda: visit_pages(
+        browser, server, built_book, width=320))
