@@ -283,8 +283,10 @@ class VegaLiteRenderer:
                 "chart has no text description: give it one with "
                 ".properties(description=...) (trustlab.charts builders do).",
                 subtype="trustlab", line=data.line)
-        # charts.js loads the Vega runtime, or the Vega-Lite bundle when a chart must be
-        # fitted to a narrow box (see its header).
+        # The Vega runtime draws every chart at every width (wide, or the build's phone
+        # layout): it downloads while the page is read. charts.js loads the Vega-Lite bundle
+        # only when a chart must be fitted by measuring (see its header).
+        renderer.add_js_file("trustlab-vega", RUNTIME, {"defer": "defer"})
         renderer.add_js_file("trustlab-charts", "trustlab/charts.js", {"defer": "defer"})
         env = getattr(renderer.renderer, "sphinx_env", None)
         if env is not None:

@@ -35,6 +35,9 @@
   // ---------------------------------------------------------------- loading on demand
   var scripts = {};
   function loadScript(name) {
+    if (name === RUNTIME && window.vega && window.vega.View) {
+      return Promise.resolve();  // the page loads the runtime itself (a deferred script)
+    }
     if (!scripts[name]) {
       scripts[name] = new Promise(function (resolve, reject) {
         var s = document.createElement("script");
@@ -489,6 +492,11 @@
     function measure(spec) {
       var drawn = drawnWidth(el);
       if (drawn <= avail || pass >= MAX_PASSES || avail <= 0) { return; }
+      if (spec === null && avail >= PHONE_BOX && el.dataset.narrow) {
+        // The chart as designed is wider than its box: its phone layout (Vega only) fits any
+        // box this wide; Vega-Lite comes only if that does not fit either.
+        return drawPhone();
+      }
       return liteReady(entry).then(function () {
         // (null: the compiled wide spec was drawn; "phone": the build's phone layout)
         spec = spec === "phone" ? fitted(entry.spec, avail, fit) : spec || entry.spec;
@@ -520,16 +528,19 @@
         return step(fitted(entry.spec, avail, fit));
       });
     }
+    function drawPhone() {
+      return narrowReady(entry).then(function (vg) {
+        // the plot scale the build drew it at: further fitting goes on from there
+        fit.scale = (vg.usermeta && vg.usermeta.trustlabScale) || 1;
+        return embed(entry, clone(vg), false);
+      }).then(function () { return measure("phone"); });
+    }
     function step(spec) {
       return embed(entry, spec, true).then(function () { return measure(spec); });
     }
     var first;
     if (usesPhoneLayout(el, avail)) {
-      first = narrowReady(entry).then(function (vg) {
-        // the plot scale the build drew it at: further fitting goes on from there
-        fit.scale = (vg.usermeta && vg.usermeta.trustlabScale) || 1;
-        return embed(entry, clone(vg), false);
-      }).then(function () { return measure("phone"); });
+      first = drawPhone();
     } else if (avail < NARROW) {
       first = liteReady(entry).then(function () { return step(fitted(entry.spec, avail, fit)); });
     } else {
