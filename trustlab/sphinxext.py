@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import html
 import json
@@ -127,15 +128,23 @@ def _vl_version() -> str:
     return ".".join(alt.VEGALITE_VERSION.split(".")[:2])
 
 
+@functools.lru_cache(maxsize=1)
+def _compile_version() -> str | None:
+    """The Vega-Lite version charts are compiled with: Altair's, when vl-convert has it (else
+    vl-convert's default)."""
+    import vl_convert as vlc
+
+    major_minor = _vl_version()
+    return major_minor if major_minor in vlc.get_vegalite_versions() else None
+
+
 def compile_chart(spec: dict) -> tuple[dict, dict]:
     """A chart's Vega-Lite spec compiled to Vega (for the page: large datasets packed column
     by column), and the Vega-Lite spec for its spec file, whose datasets that the Vega spec
     already holds are left out (``null``: the runtime takes them from the page)."""
     import vl_convert as vlc
 
-    major_minor = _vl_version()
-    vega = vlc.vegalite_to_vega(spec, vl_version=major_minor
-                                if major_minor in vlc.get_vegalite_versions() else None)
+    vega = vlc.vegalite_to_vega(spec, vl_version=_compile_version())
     inline = {d.get("name"): d.get("values") for d in vega.get("data") or []
               if isinstance(d, dict) and isinstance(d.get("values"), list)}
     for d in vega.get("data") or []:
@@ -155,8 +164,7 @@ def _narrow_vega(spec: dict, vega: dict) -> dict:
 
     from .chartfit import phone_layout, stack_legends
 
-    major_minor = _vl_version()
-    version = major_minor if major_minor in vlc.get_vegalite_versions() else None
+    version = _compile_version()
 
     def draw_width(lite: dict) -> float:
         svg = vlc.vegalite_to_svg(lite, vl_version=version)
@@ -370,9 +378,7 @@ def _make_bundles(vlc: Any, major_minor: str, gen: Path) -> None:
 def _write_bundle(app: Sphinx, config: Any) -> None:
     import vl_convert as vlc
 
-    major_minor = _vl_version()
-    if major_minor not in vlc.get_vegalite_versions():
-        major_minor = vlc.get_vegalite_versions()[-1]
+    major_minor = _compile_version() or vlc.get_vegalite_versions()[-1]
     gen = Path(app.outdir).parent / ".trustlab-static"
     stamp = gen / "trustlab" / "bundle.version"
     version = f"{getattr(vlc, '__version__', '')}|{major_minor}|vega+lite namespaces"
@@ -877,7 +883,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("source-read", _expand_review)
     # A page's charts are turned into HTML when the page is read (chart_html): when that code
     # changes, every page is read again (not executed again: the execution cache stays).
-    code = hashlib.sha256(Path(__file__).read_bytes()
-                          + (Path(__file__).parent / "chartfit.py").read_bytes()).hexdigest()
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True,
-            "env_version": int(code[:12], 16)}
+            "env_version": int(_code_digest()[:12], 16)}

@@ -50,6 +50,16 @@
     return scripts[name];
   }
 
+  // The datasets the page holds for a chart (rows, or a map's geometry object), by name: the
+  // spec and phone-layout files leave them out (null).
+  function pageData(entry) {
+    var inline = {};
+    (entry.vg.data || []).forEach(function (d) {
+      if (d.values !== undefined && d.values !== null) { inline[d.name] = d.values; }
+    });
+    return inline;
+  }
+
   // Vega-Lite and the chart's Vega-Lite spec, for fitting it. The spec file leaves out the
   // datasets the page already holds (null): they are taken from the compiled spec.
   function liteReady(entry) {
@@ -62,10 +72,7 @@
           return r.json();
         })
       ]).then(function (done) {
-        var spec = done[1], inline = {};
-        (entry.vg.data || []).forEach(function (d) {
-          if (Array.isArray(d.values)) { inline[d.name] = d.values; }
-        });
+        var spec = done[1], inline = pageData(entry);
         Object.keys(spec.datasets || {}).forEach(function (name) {
           if (spec.datasets[name] === null) {
             if (!inline[name]) { throw new Error("the page has no dataset " + name); }
@@ -87,10 +94,7 @@
         if (!r.ok) { throw new Error("the chart's phone layout did not load (" + r.status + ")"); }
         return r.json();
       }).then(function (vg) {
-        var inline = {};
-        (entry.vg.data || []).forEach(function (d) {  // rows, or a map's geometry object
-          if (d.values !== undefined && d.values !== null) { inline[d.name] = d.values; }
-        });
+        var inline = pageData(entry);
         (vg.data || []).forEach(function (d) {
           if (d.values === null) {
             if (!inline[d.name]) { throw new Error("the page has no dataset " + d.name); }
