@@ -145,3 +145,174 @@ def test_chart_bundles_are_made_once_per_machine(tmp_path, monkeypatch):
     assert (second / sphinxext.LITE_BUNDLE).read_text() == "bundle 1"
     assert not sphinxext._bundles_from_cache("v2", tmp_path / "third"), \
         "another vl-convert version must not take these bundles"
+
+
+def _sphinx_book(root: Path, pages: dict[str, str]) -> None:
+    (root / "conf.py").write_text('extensions = ["trustlab.buildspeed"]\nnumfig = True\n')
+    (root / "index.rst").write_text("Book\n====\n\n.. toctree::\n\n   one\n   two\n")
+    for name, text in pages.items():
+        (root / f"{name}.rst").write_text(text)
+
+
+def _figure(caption: str, label: str) -> str:
+    return f".. _{label}:\n\n.. figure:: pic.png\n\n   {caption}\n\n"
+
+
+def _numbers(root: Path) -> dict[str, list[str]]:
+    import re
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "sphinx", "-q", "-b", "html", str(root),
+                    str(root / "_b")], check=True, capture_output=True, text=True)
+    return {name: re.findall(r"Fig\. (\d+)", (root / "_b" / f"{name}.html").read_text())
+            for name in ("one", "two")}
+
+
+def test_figure_numbers_follow_every_edit_that_moves_them(tmp_path: Path):
+    """trustlab.buildspeed keeps the last build's figure numbers when no page's outline of
+    sections and numbered items changed; any edit that adds, removes or moves a figure (on
+    any page) numbers the whole book again, and the pages after it show the new numbers."""
+    (tmp_path / "pic.png").write_bytes(b"")
+    one = "One\n===\n\n" + _figure("First figure.", "f1")
+    two = "Two\n===\n\nSee :numref:`f2`.\n\n" + _figure("Second figure.", "f2")
+    _sphinx_book(tmp_path, {"one": one, "two": two})
+    assert _numbers(tmp_path) == {"one": ["1"], "two": ["2", "2"]}
+
+    # A prose edit: nothing to number again; the numbers survive the page being read again.
+    (tmp_path / "one.rst").write_text(one + "A new sentence.\n")
+    touch_later(tmp_path / "one.rst")
+    assert _numbers(tmp_path) == {"one": ["1"], "two": ["2", "2"]}
+
+    # A figure added before the others: page two's figure (and its reference) becomes 3.
+    (tmp_path / "one.rst").write_text(one + _figure("Added figure.", "f0") + "A new sentence.\n")
+    touch_later(tmp_path / "one.rst")
+    assert _numbers(tmp_path) == {"one": ["1", "2"], "two": ["3", "3"]}
+
+    # Pages swapped in the toctree: numbering follows the new order.
+    (tmp_path / "index.rst").write_text("Book\n====\n\n.. toctree::\n\n   two\n   one\n")
+    touch_later(tmp_path / "index.rst")
+    assert _numbers(tmp_path) == {"one": ["2", "3"], "two": ["1", "1"]}
+    # The theme's templates were compiled once and kept (trustlab.buildspeed._template_cache).
+    assert list((tmp_path / ".trustlab-jinja").iterdir())
+
+
+def test_figure_outline_sees_what_numbering_reads():
+    """The outline digest changes with a numbered item's id, type or section, not with prose."""
+    from docutils import nodes
+    from docutils.frontend import get_default_settings
+    from docutils.parsers.rst import Parser
+    from docutils.utils import new_document
+
+    from trustlab.buildspeed import figure_outline
+
+    class Domain:
+        name = "std"
+
+        def get_enumerable_node_type(self, node):
+            return {nodes.figure: "figure", nodes.table: "table"}.get(type(node))
+
+        def get_numfig_title(self, node):
+            return "caption" if isinstance(node, (nodes.figure, nodes.table)) else None
+
+    class Env:
+        domains = {"std": Domain()}
+
+    def outline(prose="Some prose.", fig_id="a", kind=nodes.figure, in_section=True) -> str:
+        doc = new_document("x", get_default_settings(Parser))
+        section = nodes.section(ids=["title"])
+        section += nodes.title(text="Title")
+        section += nodes.paragraph(text=prose)
+        item = kind(ids=[fig_id])
+        item += nodes.caption(text="Cap.")
+        (section if in_section else doc).append(item)
+        doc += section
+        return figure_outline(Env(), doc)
+
+    assert outline() == outline(prose="Other words entirely.")
+    assert outline() != outline(fig_id="b")
+    assert outline() != outline(kind=nodes.table)
+    assert outline() != outline(in_section=False)
+
+
+@pytest.mark.parametrize("value,expected", [("3", 3), ("1", 1), ("0", 1)])
+def test_build_jobs_from_the_environment(monkeypatch, value, expected):
+    monkeypatch.setenv("TRUSTLAB_BUILD_JOBS", value)
+    assert build.build_jobs() == expected
+
+
+def test_build_jobs_default_and_a_bad_value(monkeypatch, capsys):
+    monkeypatch.delenv("TRUSTLAB_BUILD_JOBS", raising=False)
+    assert 1 <= build.build_jobs() <= 4
+    monkeypatch.setenv("TRUSTLAB_BUILD_JOBS", "many")
+    assert build.build_jobs() == 1
+    assert "TRUSTLAB_BUILD_JOBS='many' is not a whole number" in capsys.readouterr().err
+
+
+def test_the_build_runs_sphinx_with_the_jobs(monkeypatch):
+    """`make book` reads and writes pages in parallel: jupyter-book's build function gets
+    the number of processes (its command line has no option for it)."""
+    import jupyter_book.cli.main as cli
+    import jupyter_book.sphinx as jbsphinx
+
+    seen = {}
+
+    def fake_build_sphinx(*args, **kwargs):
+        seen["jobs"] = kwargs.get("jobs")
+        return 0
+
+    def fake_main(args, standalone_mode=False):
+        from jupyter_book.sphinx import build_sphinx
+
+        return build_sphinx("src", "out", jobs=None)
+
+    monkeypatch.setenv("TRUSTLAB_BUILD_JOBS", "2")
+    monkeypatch.setattr(jbsphinx, "build_sphinx", fake_build_sphinx)
+    monkeypatch.setattr(cli, "main", fake_main)
+    assert build.run_jupyter_book() == 0
+    assert seen["jobs"] == 2
+    assert jbsphinx.build_sphinx is fake_build_sphinx, "the wrapper must be removed again"
+
+
+def _run_kernel_like(tmp_path: Path, fast: bool) -> tuple[str, bool]:
+    """A process that, like a book-build kernel, imports trustlab.reads after something else
+    registered an exit handler. Returns its reads log and whether that handler ran."""
+    import subprocess
+    import sys
+
+    log, marker = tmp_path / f"reads-{fast}.log", tmp_path / f"teardown-{fast}"
+    code = ("import atexit\n"
+            f"atexit.register(lambda: open({str(marker)!r}, 'w').write('ran'))\n"
+            "import trustlab.reads as r\n"
+            "r.note('file', 'datasets/x.csv')\n")
+    env = {**os.environ, "TRUSTLAB_READS_LOG": str(log)}
+    env.pop("TRUSTLAB_FAST_EXIT", None)
+    if fast:
+        env["TRUSTLAB_FAST_EXIT"] = "1"
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return log.read_text(), marker.exists()
+
+
+def test_a_build_kernel_records_its_reads_and_skips_the_teardown(tmp_path: Path):
+    """Book-build kernels write their reads log's "end" and then leave without Python's
+    teardown (0.2 s a page); any other process that records reads exits normally."""
+    log, teardown = _run_kernel_like(tmp_path, fast=True)
+    assert "file datasets/x.csv" in log and log.rstrip().endswith("end")
+    assert not teardown
+    log, teardown = _run_kernel_like(tmp_path, fast=False)
+    assert log.rstrip().endswith("end") and teardown
+
+
+def test_the_build_process_does_not_import_pandas_or_altair():
+    """The Sphinx side of `make book` needs neither; importing them cost 0.6 s of every build."""
+    import subprocess
+    import sys
+
+    code = ("import sys, trustlab.sphinxext as x\n"
+            "x._vl_version()\n"
+            "print(sorted(m for m in ('pandas', 'altair') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True).stdout.strip()
+    assert out == "[]"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import ROOT
 
 from trustlab import data
 from trustlab.data import DataError
@@ -274,3 +275,45 @@ def test_one_bib_entry_per_source_document():
             by_url[url.group(1).strip().rstrip("/")].append(m.group(1))
     dupes = {u: keys for u, keys in by_url.items() if len(keys) > 1}
     assert not dupes, f"several bib keys for one document: {dupes}"
+
+
+def test_book_kernels_share_the_consistency_checks(tmp_path, monkeypatch):
+    """In a book build each page's kernel checks the cross-dataset rules; the first leaves its
+    result in the build's folder for the next (trustlab.data.CHECK_CACHE_ENV). A changed file
+    of a table the rules read is checked again."""
+    import os
+    import shutil
+
+    from trustlab import data as tdata
+
+    ds = tmp_path / "datasets"
+    shutil.copytree(ROOT / "datasets", ds)
+    shutil.copy2(ROOT / "references.bib", tmp_path / "references.bib")
+    monkeypatch.setenv("TRUSTLAB_DATA", str(ds))
+    expected = tdata.check_consistency()
+    assert expected == [], expected  # the shipped tables agree
+
+    monkeypatch.setenv(tdata.CHECK_CACHE_ENV, str(tmp_path / "checks"))
+    calls = []
+    original = tdata._consistency_cached
+
+    def counted(involving, stamps):
+        calls.append(involving)
+        return original(involving, stamps)
+
+    monkeypatch.setattr(tdata, "_consistency_cached", counted)
+    assert tdata.check_consistency() == expected and len(calls) == 1
+    assert list((tmp_path / "checks").glob("consistency-*.json"))
+
+    # Another kernel: nothing in memory, the folder's result is used.
+    original.cache_clear()
+    calls.clear()
+    assert tdata.check_consistency() == expected and calls == []
+
+    # A rule's table changes: checked again.
+    rule_files = sorted({f for rule in tdata._package()["trustlab:consistency"]
+                         for name in tdata._rule_tables(rule)
+                         for f in tdata._table_files(name)[2]})
+    st = rule_files[0].stat()
+    os.utime(rule_files[0], ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    assert tdata.check_consistency() == expected and len(calls) == 1

@@ -21,7 +21,18 @@ import sys as _sys  # noqa: E402
 if "jsonschema" not in _sys.modules:
     _sys.modules.setdefault("rfc3987_syntax", None)
 
-from .data import DataError, load  # noqa: E402
+
+
+def __getattr__(name: str):
+    # trustlab.load, trustlab.DataError and trustlab.data are imported when first used, not
+    # with the package: trustlab.data imports pandas (0.4 s), which the book build's own
+    # process (the Sphinx extension) seldom needs.
+    if name in ("DataError", "load", "data"):
+        import importlib
+
+        data = importlib.import_module(f"{__name__}.data")
+        return data if name == "data" else getattr(data, name)
+    raise AttributeError(f"module 'trustlab' has no attribute {name!r}")
 
 
 class Text:

@@ -24,6 +24,10 @@ import os
 import sys
 
 ENV = "TRUSTLAB_READS_LOG"
+# Set by the book build as well: once the kernel has written "end", it leaves without Python's
+# teardown (freeing every module and object of pandas, Altair and the page), which took about
+# 0.2 s of every page's execution. Its outputs were all delivered before it was asked to stop.
+FAST_EXIT_ENV = "TRUSTLAB_FAST_EXIT"
 _seen: set[str] = set()
 _modules_written: set[str] = set()
 
@@ -69,6 +73,13 @@ def note(kind: str, target: str) -> None:
 def _at_exit() -> None:
     if _log_path() is not None:
         _write([*_module_lines(), "end"])
+        if os.environ.get(FAST_EXIT_ENV) == "1":
+            for stream in (sys.__stdout__, sys.__stderr__):
+                try:
+                    stream.flush()
+                except (AttributeError, OSError, ValueError):
+                    pass
+            os._exit(0)
 
 
 if _log_path() is not None:

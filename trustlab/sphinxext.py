@@ -32,8 +32,12 @@ from sphinx.util import logging
 
 from . import __version__
 from .reads import ENV as READS_ENV
+from .reads import FAST_EXIT_ENV
 
 LOG = logging.getLogger(__name__)
+# trustlab.data.CHECK_CACHE_ENV (not imported: trustlab.data imports pandas, which would slow
+# every build's start-up)
+CHECK_CACHE_ENV = "TRUSTLAB_CHECK_CACHE"
 STATIC_DIR = Path(__file__).parent / "static"
 # Two bundles, both generated from the pinned vl-convert package (see _write_bundles). Every
 # spec is compiled to Vega when the book is built, so a chart that fits its box as designed
@@ -123,6 +127,24 @@ def unpack_rows(values: Any) -> Any:
 
 
 def _vl_version() -> str:
+    """Altair's Vega-Lite version, major.minor. Read from Altair's schema module's source when
+    Altair is not loaded yet: importing Altair costs the build 0.2 s, and the build's own
+    process has no other use for it."""
+    import sys
+
+    if "altair" not in sys.modules:
+        import importlib.util
+
+        spec = importlib.util.find_spec("altair")
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            try:
+                text = (Path(folder) / "vegalite" / "v5" / "schema" / "__init__.py").read_text(
+                    encoding="utf-8")
+            except OSError:
+                continue
+            found = re.search(r'^SCHEMA_VERSION = "v(\d+)\.(\d+)\.', text, re.M)
+            if found:
+                return f"{found.group(1)}.{found.group(2)}"
     import altair as alt
 
     return ".".join(alt.VEGALITE_VERSION.split(".")[:2])
@@ -428,8 +450,10 @@ def _load_deps(app: Sphinx) -> dict[str, dict] | None:
 
 
 def _save_deps(app: Sphinx, page: str | None = None) -> None:
-    """Write the store. With ``page``, only that page's record is merged into what is on
-    disk (parallel readers each execute some pages and must not erase each other's)."""
+    """Merge this process's record of ``page`` (or, without it, of every page this process
+    executed) into the store on disk. Pages are read, and so executed, by several processes
+    at once (Sphinx's parallel read forks workers); each merges under a lock, so none erases
+    another's records, and the main process never overwrites them with its older view."""
     path = _deps_path(app)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_suffix(".lock"), "w") as lock:
@@ -437,13 +461,12 @@ def _save_deps(app: Sphinx, page: str | None = None) -> None:
             import fcntl
 
             fcntl.flock(lock, fcntl.LOCK_EX)
-        pages = dict(_STATE["pages"])
-        if page is not None:
-            pages = _load_deps(app) or {}
-            if page in _STATE["pages"]:
-                pages[page] = _STATE["pages"][page]
+        pages = _load_deps(app) or {}
+        for name in ([page] if page is not None else sorted(_STATE.get("touched", ()))):
+            if name in _STATE["pages"]:
+                pages[name] = _STATE["pages"][name]
             else:
-                pages.pop(page, None)
+                pages.pop(name, None)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps({"version": DEPS_VERSION, "pages": pages},
                                   indent=1, sort_keys=True), encoding="utf-8")
@@ -530,6 +553,21 @@ def changed_inputs(app: Sphinx, source: str | Path) -> list[str] | None:
     return [k for k, d in rec.get("inputs", {}).items() if _input_digest(app, k) != d]
 
 
+def _declare_parallel_safe(app: Sphinx) -> None:
+    """Two extensions jupyter-book loads do not say whether pages may be read in parallel, so
+    Sphinx would read serially (one kernel at a time). Both were read for this: for an HTML
+    build sphinx-multitoc-numbering only replaces the section numbering, which runs in the
+    main process after every page is read, and sphinx-jupyterbook-latex stores nothing while
+    a page is read (its transforms act for LaTeX builders only)."""
+    reviewed = ["sphinx_multitoc_numbering"]
+    if app.builder.format == "html":
+        reviewed.append("sphinx_jupyterbook_latex")
+    for name in reviewed:
+        ext = app.extensions.get(name)
+        if ext is not None and ext.parallel_read_safe is None:
+            ext.parallel_read_safe = True
+
+
 def _init_deps(app: Sphinx) -> None:
     _STATE.clear()
     stored = _load_deps(app)
@@ -609,16 +647,21 @@ def _patch_myst_nb() -> None:
         logs.mkdir(parents=True, exist_ok=True)
         log = logs / (hashlib.sha1(str(page).encode()).hexdigest()[:16] + ".log")
         log.unlink(missing_ok=True)
-        old = os.environ.get(READS_ENV)
+        saved = {name: os.environ.get(name)
+                 for name in (READS_ENV, FAST_EXIT_ENV, CHECK_CACHE_ENV)}
         os.environ[READS_ENV] = str(log)
+        os.environ[FAST_EXIT_ENV] = "1"
+        os.environ[CHECK_CACHE_ENV] = str(Path(app.outdir).parent / ".trustlab-checks")
         try:
             result = original_execute(*args, **kwargs)
         finally:
-            if old is None:
-                os.environ.pop(READS_ENV, None)
-            else:
-                os.environ[READS_ENV] = old
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
         rel = _rel_to_root(app, str(page))
+        _STATE.setdefault("touched", set()).add(rel)
         if result.err is None:
             _STATE["pages"][rel] = {"inputs": _record_from_log(app, log)}
         else:
@@ -868,6 +911,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _write_bundle)
     app.add_config_value("trustlab_assets", "", "html")
     app.connect("config-inited", _assets_digest)
+    app.connect("builder-inited", _declare_parallel_safe)
     app.connect("builder-inited", _init_deps)
     app.connect("env-get-outdated", _outdated)
     app.connect("build-finished", _finish_deps)
