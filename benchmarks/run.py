@@ -369,9 +369,11 @@ def measure_page(browser, url: str, width: int = 1280, timeout_s: float = 60) ->
     page.on("response", lambda r: responses.append(r))
     try:
         page.goto(url, wait_until="load", timeout=timeout_s * 1000)
+        # Every chart near the first view drawn (the others wait until the reader scrolls
+        # near them: data-waiting).
         page.wait_for_function(
             "() => [...document.querySelectorAll('.trustlab-chart')]"
-            ".every(c => c.dataset.rendered)", timeout=timeout_s * 1000)
+            ".every(c => c.dataset.rendered || c.dataset.waiting)", timeout=timeout_s * 1000)
         deadline = time.perf_counter() + timeout_s
         while (pending or time.perf_counter() - last[0] < QUIET_MS / 1000) \
                 and time.perf_counter() < deadline:

@@ -192,8 +192,13 @@ def open_page(browser, url: str, *, width: int = 1280, dark: bool = False):
 
 
 def wait_for_charts(page) -> int:
+    """Draw every chart of the page (a reader's scrolling draws them one by one; the runtime
+    draws a chart when it comes within two screens of the view) and wait until all are."""
     n = page.locator(".trustlab-chart").count()
     if n:
+        page.wait_for_function("() => !!(window.trustlabCharts && window.trustlabCharts.drawAll)",
+                               timeout=20_000)
+        page.evaluate("() => { window.trustlabCharts.drawAll(); }")
         page.wait_for_function(
             "() => [...document.querySelectorAll('.trustlab-chart')]"
             ".every(c => c.dataset.rendered)", timeout=20_000)

@@ -87,7 +87,9 @@ def _requests(browser, server, width: int) -> tuple[list[str], object, list[str]
 def test_a_desktop_visit_loads_only_the_vega_runtime(browser, server, built_book):
     urls, page, errors = _requests(browser, server, 1280)
     assert any("/_static/trustlab/vega-runtime.js" in u for u in urls)
-    assert not any("vega-lite-bundle.js" in u or "/trustlab/specs/" in u for u in urls), urls
+    # (specs/vg-*.json: a large chart's compiled Vega spec, fetched to draw it)
+    assert not any("vega-lite-bundle.js" in u or ("/trustlab/specs/" in u and "/specs/vg-" not in u)
+                   for u in urls), urls
     states = page.evaluate("[...document.querySelectorAll('.trustlab-chart')]"
                            ".map(c => [c.dataset.rendered, c.dataset.fit])")
     assert states and all(s == ["true", "true"] for s in states), states
@@ -110,8 +112,9 @@ def test_a_phone_visit_draws_the_phone_layouts_with_the_vega_runtime_alone(
     assert any("vega-runtime.js" in u for u in urls)
     assert not any("vega-lite-bundle.js" in u for u in urls), "Vega-Lite loaded on a phone"
     narrow = {el.get_attribute("data-narrow") for el in page.locator(".trustlab-chart").all()}
+    # (specs/vg-*.json: the compiled Vega spec of a large chart, fetched to draw it at all)
     fetched = {u.split("/_static/trustlab/")[1].split("?")[0] for u in urls
-               if "/_static/trustlab/specs/" in u}
+               if "/_static/trustlab/specs/" in u and "/specs/vg-" not in u}
     assert fetched == narrow, (fetched, narrow)
     for rendered, fit, width, drawn in _fitted_states(page):
         assert rendered == "true" and fit == "true" and drawn <= int(width) <= 320
@@ -126,7 +129,7 @@ def test_a_box_narrower_than_the_phone_layout_loads_vega_lite_and_fits_every_cha
     the runtime loads Vega-Lite and the Vega-Lite specs and fits each chart by measuring."""
     urls, page, errors = _requests(browser, server, 280)
     assert any("vega-lite-bundle.js" in u for u in urls)
-    specs = {u for u in urls if "/_static/trustlab/specs/" in u}
+    specs = {u for u in urls if "/_static/trustlab/specs/" in u and "/specs/vg-" not in u}
     assert len(specs) == page.locator(".trustlab-chart").count()
     for rendered, fit, width, drawn in _fitted_states(page):
         assert rendered == "true" and fit == "true" and drawn <= int(width) <= 280
@@ -145,3 +148,102 @@ def test_the_runtime_unpacks_rows_exactly_as_they_were(browser, server, built_bo
                          pack_rows(rows)) == [list(r) for r in rows]
     assert not errors
     page.close()
+
+
+# ------------------------------------------------------------------------------------------
+# Large charts are files, and charts are drawn as the reader comes near them
+
+PROGRAM = "book/02-program/index.html"
+
+
+def test_a_large_chart_is_a_file_and_a_small_one_is_inline(tmp_path):
+    from trustlab.sphinxext import INLINE_LIMIT
+
+    small = (alt.Chart(pd.DataFrame(_rows(30))).mark_line().encode(x="year:O", y="rate:Q")
+             .properties(description="Rates by year.", title="Small").to_dict())
+    big_rows = [dict(r, note=f"row {i} " * 8) for i, r in enumerate(_rows(1200))]
+    big = (alt.Chart(pd.DataFrame(big_rows)).mark_point().encode(x="year:Q", y="rate:Q")
+           .properties(description="Many rows.", title="Big").to_dict())
+    assert '<script type="application/json">' in chart_html(small, tmp_path)
+    out = chart_html(big, tmp_path)
+    assert '<script type="application/json">' not in out
+    name = re.search(r'data-vega="specs/(vg-[0-9a-f]{16}\.json)"', out).group(1)
+    text = (tmp_path / name).read_text(encoding="utf-8")
+    assert len(text) > INLINE_LIMIT and json.loads(text)["$schema"].endswith("vega/v5.json")
+
+
+def test_the_maps_of_chapter_2_are_not_in_its_page(built_book):
+    html = (built_book / PROGRAM).read_text(encoding="utf-8")
+    files = re.findall(r'data-vega="(specs/vg-[0-9a-f]{16}\.json)"', html)
+    assert len(files) >= 2, "chapter 2's two maps should be fetched, not inlined"
+    for name in files:
+        vega = json.loads((built_book / "_static" / "trustlab" / name).read_text("utf-8"))
+        assert any(d.get("format", {}).get("type") == "topojson" for d in vega.get("data", []))
+    assert '"topojson"' not in html
+
+
+def _chart_states(page) -> list:
+    return page.evaluate("[...document.querySelectorAll('.trustlab-chart')].map(c => "
+                         "[c.id, c.dataset.rendered ? 'drawn' : c.dataset.waiting ? 'waiting'"
+                         " : 'none', c.dataset.vega || '', c.getBoundingClientRect().top])")
+
+
+def test_charts_far_below_are_drawn_and_fetched_when_the_reader_scrolls_near(
+        browser, server, built_book):
+    """On a phone, the page's first chart is drawn at once; a later chart more than two
+    screens below the view waits (nothing fetched for it); scrolling to it draws it, fetching
+    its spec file then."""
+    page, external, errors = open_page(browser, f"{server}/{PROGRAM}", width=375)
+    urls: list[str] = []
+    page.on("requestfinished", lambda r: urls.append(r.url))
+    page.reload(wait_until="load")
+    page.wait_for_function("() => [...document.querySelectorAll('.trustlab-chart')]"
+                           ".every(c => c.dataset.rendered || c.dataset.waiting)")
+    page.wait_for_timeout(300)
+    screen = page.evaluate("window.innerHeight")
+    states = _chart_states(page)
+    assert states[0][1] == "drawn", states[0]
+    far = [s for s in states[1:] if s[3] > 3.5 * screen]
+    assert far, "no chart is far below the first view on this page: the test needs one"
+    for chart_id, state, vega, _top in far:
+        assert state == "waiting", (chart_id, state)
+        assert not (vega and any(vega in u for u in urls)), (chart_id, vega)
+    chart_id, _, vega, _ = next((s for s in far if s[2]), far[-1])
+    page.evaluate(f"document.getElementById('{chart_id}').scrollIntoView()")
+    page.wait_for_function(f"document.getElementById('{chart_id}').dataset.rendered === 'true'")
+    assert not vega or any(vega in u for u in urls)
+    assert page.locator(f"#{chart_id} .trustlab-chart-target svg").count() == 1
+    assert not external and not errors
+    page.close()
+
+
+def test_printing_draws_every_chart(browser, server, built_book):
+    page, _, errors = open_page(browser, f"{server}/{PROGRAM}", width=1280)
+    page.wait_for_function("() => [...document.querySelectorAll('.trustlab-chart')]"
+                           ".every(c => c.dataset.rendered || c.dataset.waiting)")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    page.wait_for_function("() => [...document.querySelectorAll('.trustlab-chart')]"
+                           ".every(c => c.dataset.rendered === 'true')", timeout=20_000)
+    assert not errors
+    page.close()
+
+
+def test_a_chart_needing_a_transform_the_runtime_leaves_out_fails_the_build():
+    """The runtime holds only the Vega modules the course's charts use; a chart that needs
+    another (here a regression line) is refused with the module to add, not drawn blank."""
+    import pytest
+
+    from trustlab.sphinxext import compile_chart
+
+    spec = (alt.Chart(pd.DataFrame(_rows())).mark_line()
+            .transform_regression("year", "rate").encode(x="year:Q", y="rate:Q")
+            .properties(title="Trend").to_dict())
+    with pytest.raises(ValueError, match=r"'Trend' uses the Vega transform\(s\) regression.*"
+                                         r"add vega-regression to _RUNTIME_MODULES"):
+        compile_chart(spec)
+
+
+def test_the_chart_runtime_is_vega_without_the_unused_modules(built_book):
+    runtime = (built_book / "_static" / "trustlab" / "vega-runtime.js").read_text("utf-8")
+    assert len(runtime.encode()) < 530_000, len(runtime.encode())
+    assert "View" in runtime and "geoshape" in runtime.lower()

@@ -45,6 +45,9 @@ STATIC_DIR = Path(__file__).parent / "static"
 # spec, which needs Vega-Lite (that bundle holds Vega too, so a phone loads one bundle).
 RUNTIME = "trustlab/vega-runtime.js"
 LITE_BUNDLE = "trustlab/vega-lite-bundle.js"
+# A chart whose compiled Vega spec is longer than this (characters) is not inlined in its page:
+# the runtime fetches it when the chart nears the view (chart data the first view does not need).
+INLINE_LIMIT = 32_000
 SPEC_FOLDER = "trustlab/specs"  # a chart's Vega-Lite spec, fetched only when it must be fitted
 # Rows of a dataset at least this long are written column by column (see pack_rows).
 PACK_MIN_ROWS = 8
@@ -160,6 +163,22 @@ def _compile_version() -> str | None:
     return major_minor if major_minor in vlc.get_vegalite_versions() else None
 
 
+def _transform_types(node: Any) -> set[str]:
+    """The type of every transform in a Vega spec."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for t in node.get("transform") or [] if isinstance(node.get("transform"), list) else []:
+            if isinstance(t, dict) and isinstance(t.get("type"), str):
+                found.add(t["type"])
+        for key, value in node.items():
+            if key != "values":
+                found |= _transform_types(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= _transform_types(item)
+    return found
+
+
 def compile_chart(spec: dict) -> tuple[dict, dict]:
     """A chart's Vega-Lite spec compiled to Vega (for the page: large datasets packed column
     by column), and the Vega-Lite spec for its spec file, whose datasets that the Vega spec
@@ -167,6 +186,13 @@ def compile_chart(spec: dict) -> tuple[dict, dict]:
     import vl_convert as vlc
 
     vega = vlc.vegalite_to_vega(spec, vl_version=_compile_version())
+    missing = sorted({t for t in _transform_types(vega) if t in LEFT_OUT_TRANSFORMS})
+    if missing:
+        raise ValueError(
+            f"the chart {_chart_title(spec) or '(untitled)'!r} uses the Vega transform(s) "
+            f"{', '.join(missing)}, which the book's Vega runtime leaves out: add "
+            f"{', '.join(sorted({LEFT_OUT_TRANSFORMS[t] for t in missing}))} to _RUNTIME_MODULES "
+            "(and its transforms to util.extend) in trustlab/sphinxext.py")
     inline = {d.get("name"): d.get("values") for d in vega.get("data") or []
               if isinstance(d, dict) and isinstance(d.get("values"), list)}
     for d in vega.get("data") or []:
@@ -224,15 +250,24 @@ def chart_html(spec: dict, spec_dir: Path | None = None) -> str:
     spec_name = f"{hashlib.sha1(lite_text.encode()).hexdigest()[:16]}.json"
     narrow_text = _dumps(_narrow_vega(spec, vega))
     narrow_name = f"{hashlib.sha1(narrow_text.encode()).hexdigest()[:16]}.json"
+    safe = _dumps(vega).replace("</", "<\\/")  # a spec can never close the script element
+    files = [(spec_name, lite_text), (narrow_name, narrow_text)]
+    vega_attr = ""
+    if spec_dir is not None and len(safe) > INLINE_LIMIT:
+        # A large chart (a map's geometry, long tables): its compiled spec is a file the
+        # runtime fetches when the chart comes near the view, not part of the page.
+        vega_text = _dumps(vega)
+        vega_name = f"vg-{hashlib.sha1(vega_text.encode()).hexdigest()[:16]}.json"
+        files.append((vega_name, vega_text))
+        vega_attr = f' data-vega="specs/{vega_name}"'
     if spec_dir is not None:
-        for name, content in ((spec_name, lite_text), (narrow_name, narrow_text)):
+        for name, content in files:
             target = Path(spec_dir) / name
             if not target.is_file():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 tmp = target.with_suffix(f".{os.getpid()}.tmp")
                 tmp.write_text(content, encoding="utf-8")
                 os.replace(tmp, target)
-    safe = _dumps(vega).replace("</", "<\\/")  # a spec can never close the script element
     title = html.escape(_chart_title(spec) or "Chart", quote=True)
     desc = spec.get("description", "")
     live = ""
@@ -242,9 +277,10 @@ def chart_html(spec: dict, spec_dir: Path | None = None) -> str:
                 f"</p>")
     return (
         f'<div class="trustlab-chart" id="{chart_id}" data-title="{title}" '
-        f'data-spec="specs/{spec_name}" data-narrow="specs/{narrow_name}">'
+        f'data-spec="specs/{spec_name}" data-narrow="specs/{narrow_name}"{vega_attr}>'
         f'<div class="trustlab-chart-target"></div>'
-        f'<script type="application/json">{safe}</script>{live}'
+        + ("" if vega_attr else f'<script type="application/json">{safe}</script>')
+        + f'{live}'
         f'<details class="trustlab-chart-desc"><summary>Text description</summary>'
         f'<p id="{chart_id}-desc">{html.escape(desc)}</p></details>'
         + (table_html(table, chart_id) if table is not None else "")
@@ -280,7 +316,7 @@ def cached_chart_html(spec: dict, spec_dir: Path | None) -> str:
     if cache.is_file():
         text = cache.read_text(encoding="utf-8")
         if all((Path(spec_dir) / name).is_file()
-               for name in re.findall(r'data-(?:spec|narrow)="specs/([^"]+)"', text)):
+               for name in re.findall(r'data-(?:spec|narrow|vega)="specs/([^"]+)"', text)):
             return text
     text = chart_html(spec, spec_dir)
     cache.parent.mkdir(parents=True, exist_ok=True)
@@ -340,13 +376,86 @@ _ESM = "https://cdn.jsdelivr.net/npm/{}@{}/+esm"
 _FALLBACK = "window.vega = vegaEmbed.vega;\nwindow.vegaLite = vegaEmbed.vegaLite;"
 
 
+# The Vega runtime of chart pages is Vega without the modules of transforms that Vega-Lite
+# does not write for the course's charts (force layouts, trees, labels, regressions, Voronoi,
+# word clouds, crossfilters): 503 KB instead of 586 KB (176 KB gzip instead of 205 KB). A chart
+# that needs one of them fails the build (compile_chart) until its module is added here.
+_RUNTIME_MODULES = ("vega-dataflow", "vega-transforms", "vega-view-transforms", "vega-encode",
+                    "vega-geo", "vega-util", "vega-loader", "vega-scenegraph", "vega-statistics",
+                    "vega-time", "vega-scale", "vega-projection", "vega-view", "vega-format",
+                    "vega-functions", "vega-parser", "vega-runtime", "vega-expression",
+                    "vega-event-selector")
+LEFT_OUT_TRANSFORMS = {
+    "force": "vega-force", "nest": "vega-hierarchy", "pack": "vega-hierarchy",
+    "partition": "vega-hierarchy", "stratify": "vega-hierarchy", "tree": "vega-hierarchy",
+    "treelinks": "vega-hierarchy", "treemap": "vega-hierarchy", "label": "vega-label",
+    "loess": "vega-regression", "regression": "vega-regression", "voronoi": "vega-voronoi",
+    "wordcloud": "vega-wordcloud", "crossfilter": "vega-crossfilter",
+    "resolvefilter": "vega-crossfilter"}
+_RUNTIME_SNIPPET = """\
+import {{ transforms, Dataflow, EventStream, Parameters, Pulse, MultiPulse, Operator, Transform,
+  changeset, ingest, isTuple, definition, transform, tupleid }} from "{vega-dataflow}";
+import * as tx from "{vega-transforms}";
+import * as vtx from "{vega-view-transforms}";
+import * as encode from "{vega-encode}";
+import * as geo from "{vega-geo}";
+import * as util from "{vega-util}";
+import * as loader from "{vega-loader}";
+import * as scenegraph from "{vega-scenegraph}";
+import * as statistics from "{vega-statistics}";
+import * as time from "{vega-time}";
+import {{ scale, scheme, interpolate, interpolateColors, interpolateRange, quantizeInterpolator }}
+  from "{vega-scale}";
+import {{ projection }} from "{vega-projection}";
+import {{ View }} from "{vega-view}";
+import {{ numberFormatDefaultLocale, timeFormatDefaultLocale, locale, defaultLocale,
+  resetDefaultLocale }} from "{vega-format}";
+import {{ expressionFunction }} from "{vega-functions}";
+import {{ parse }} from "{vega-parser}";
+import {{ context }} from "{vega-runtime}";
+import {{ codegenExpression, parseExpression }} from "{vega-expression}";
+import {{ parseSelector }} from "{vega-event-selector}";
+util.extend(transforms, tx, vtx, encode, geo);
+window.vega = Object.assign({{}}, statistics, time, util, loader, scenegraph, {{
+  Dataflow, EventStream, Parameters, Pulse, MultiPulse, Operator, Transform, changeset, ingest,
+  isTuple, definition, transform, transforms, tupleid, scale, scheme, interpolate,
+  interpolateColors, interpolateRange, quantizeInterpolator, projection, View,
+  formatLocale: numberFormatDefaultLocale, timeFormatLocale: timeFormatDefaultLocale, locale,
+  defaultLocale, resetDefaultLocale, expressionFunction, parse, runtimeContext: context,
+  codegenExpression, parseExpression, parseSelector, version: "{version}"}});
+"""
+
+
+def _held_versions(vlc: Any) -> dict[str, list[str]]:
+    """The versions of each Vega module vl-convert holds (their addresses are in its library)."""
+    found: dict[str, set[str]] = {}
+    for lib in Path(vlc.__file__).parent.glob("*.so*"):
+        for name, version in re.findall(rb"/npm/(vega-[a-z-]+)@([0-9][0-9.]*)/\+esm",
+                                        lib.read_bytes()):
+            found.setdefault(name.decode(), set()).add(version.decode())
+    return {k: sorted(v) for k, v in found.items()}
+
+
+def _runtime_snippet(vlc: Any) -> str | None:
+    """The slim runtime's snippet, or None when vl-convert does not hold exactly one version of
+    each module it needs (then the runtime is the whole of Vega)."""
+    try:
+        held = _held_versions(vlc)
+    except OSError:
+        return None
+    if any(len(held.get(m, [])) != 1 for m in _RUNTIME_MODULES):
+        return None
+    return _RUNTIME_SNIPPET.format(version=vlc.get_vega_version(),
+                                   **{m: _ESM.format(m, held[m][0]) for m in _RUNTIME_MODULES})
+
+
 def _bundle_snippets(vlc: Any, major_minor: str) -> dict[str, str]:
     vega = f'import * as vegaNs from "{_ESM.format("vega", vlc.get_vega_version())}";\n'
     # The full Vega-Lite version (6.1.0 for 6.1) is written in its module.
     full = re.findall(r'"(' + re.escape(major_minor) + r'\.\d+)"',
                       vlc.javascript_bundle(vl_version=major_minor))
     lite = f'import * as liteNs from "{_ESM.format("vega-lite", full[0])}";\n' if full else ""
-    return {RUNTIME: vega + "window.vega = vegaNs;",
+    return {RUNTIME: _runtime_snippet(vlc) or (vega + "window.vega = vegaNs;"),
             LITE_BUNDLE: (vega + lite + "window.vega = vegaNs;\nwindow.vegaLite = liteNs;")
             if lite else _FALLBACK}
 
@@ -397,19 +506,39 @@ def _make_bundles(vlc: Any, major_minor: str, gen: Path) -> None:
                                 "\n}).call(window);\n", encoding="utf-8")
 
 
+def _make_bundles_apart(major_minor: str, gen: Path) -> None:
+    """Make the bundles in a process of their own. Bundling starts vl-convert's JavaScript
+    engine and its threads; Sphinx then forks the processes that read pages in parallel, and
+    a forked copy of a process whose engine is running hangs the first time it compiles a
+    chart."""
+    import subprocess
+    import sys
+
+    code = ("import sys, vl_convert\nfrom pathlib import Path\n"
+            "from trustlab.sphinxext import _make_bundles\n"
+            "_make_bundles(vl_convert, sys.argv[1], Path(sys.argv[2]))\n")
+    done = subprocess.run([sys.executable, "-c", code, major_minor, str(gen)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError("trustlab: making the chart bundles failed:\n"
+                           + (done.stderr or done.stdout)[-3000:])
+    if done.stderr.strip():
+        LOG.info(done.stderr.strip())
+
+
 def _write_bundle(app: Sphinx, config: Any) -> None:
     import vl_convert as vlc
 
     major_minor = _compile_version() or vlc.get_vegalite_versions()[-1]
     gen = Path(app.outdir).parent / ".trustlab-static"
     stamp = gen / "trustlab" / "bundle.version"
-    version = f"{getattr(vlc, '__version__', '')}|{major_minor}|vega+lite namespaces"
+    version = f"{getattr(vlc, '__version__', '')}|{major_minor}|vega+lite namespaces|slim"
     if not (all((gen / b).is_file() for b in (RUNTIME, LITE_BUNDLE)) and stamp.is_file()
             and stamp.read_text() == version):
         stamp.parent.mkdir(parents=True, exist_ok=True)
         (gen / "trustlab" / "vega-bundle.js").unlink(missing_ok=True)  # the one bundle of old
         if not _bundles_from_cache(version, gen):
-            _make_bundles(vlc, major_minor, gen)
+            _make_bundles_apart(major_minor, gen)
             _bundles_to_cache(version, gen)
         stamp.write_text(version)
     _BUNDLE_STATE["specs"] = gen / SPEC_FOLDER

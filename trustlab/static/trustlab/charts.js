@@ -2,7 +2,9 @@
  * makes them usable by every reader (issue #16).
  *
  * - Light pages (issue #17): each chart is inlined compiled to Vega (by the book build), its
- *   large datasets written column by column. A chart that fits its box as designed is drawn
+ *   large datasets written column by column; a large chart's compiled spec is a file instead
+ *   (data-vega). The first chart is drawn when the page loads, the others when they come
+ *   within two screens of the view. A chart that fits its box as designed is drawn
  *   with vega-runtime.js (Vega only). Fitting a chart rewrites its Vega-Lite spec: only then
  *   are vega-lite-bundle.js (Vega and Vega-Lite) and the chart's spec file (data-spec, the
  *   Vega-Lite spec without the datasets the page already holds) fetched. Both are served by
@@ -24,6 +26,7 @@
   var NARROW = 640;           // below this box width (the charts' designed width) a
                               // chart's narrow changes apply
   var MAX_PASSES = 6;         // re-draws allowed to make a chart fit
+  var LAZY_MARGIN = "200% 0px";  // a chart is drawn when it is within two screens of the view
   var charts = [];
   // The bundles and spec files live next to this script (in _static/trustlab/); they take
   // its cache-busting query.
@@ -570,20 +573,37 @@
     });
   }
 
-  function renderChart(el) {
+  // A chart's compiled spec: inline in the page, or (a large chart) a file fetched now.
+  function compiledSpec(el) {
     var specNode = el.querySelector('script[type="application/json"]');
+    if (specNode) { return Promise.resolve(JSON.parse(specNode.textContent)); }
+    var name = el.dataset.vega;
+    if (!name) { return Promise.reject(new Error("the chart has no spec")); }
+    return window.fetch(BASE + name).then(function (r) {
+      if (!r.ok) { throw new Error("the file " + name + " did not load"); }
+      return r.json();
+    });
+  }
+
+  function renderChart(el) {
     var target = el.querySelector(".trustlab-chart-target");
-    if (!specNode || !target || el.dataset.rendered) { return; }
-    var vg = JSON.parse(specNode.textContent);
-    (vg.data || []).forEach(function (d) { if ("values" in d) { d.values = unpackRows(d.values); } });
-    var entry = { el: el, vg: vg, spec: null, ready: null, view: null, avail: 0 };
-    charts.push(entry);
-    draw(entry).catch(function (err) {
+    if (!target || el.dataset.rendered || el.dataset.started) { return el.drawn; }
+    el.dataset.started = "true";
+    delete el.dataset.waiting;
+    el.drawn = compiledSpec(el).then(function (vg) {
+      (vg.data || []).forEach(function (d) {
+        if ("values" in d) { d.values = unpackRows(d.values); }
+      });
+      var entry = { el: el, vg: vg, spec: null, ready: null, view: null, avail: 0 };
+      charts.push(entry);
+      return draw(entry);
+    }).catch(function (err) {
       el.dataset.rendered = "error";
       target.textContent = "This chart could not be drawn (" + err.message +
         "). Its text description and data table below say what it shows.";
       console.error(err);
     });
+    return el.drawn;
   }
 
   // Every object in a spec except inline data and the course's metadata, the spec first.
@@ -634,7 +654,19 @@
       return avail < NARROW && !usesPhoneLayout(el, avail);
     });
     loadScript(narrow ? LITE : RUNTIME).then(function () {
-      els.forEach(renderChart);
+      // The page's first chart is drawn now; the others as they come within two screens of
+      // the view, so a long page draws (and fetches the data of) only what its reader is
+      // near. Printing draws them all.
+      renderChart(els[0]);
+      if (!("IntersectionObserver" in window)) { els.forEach(renderChart); return; }
+      var near = new window.IntersectionObserver(function (seen) {
+        seen.forEach(function (s) {
+          if (s.isIntersecting) { near.unobserve(s.target); renderChart(s.target); }
+        });
+      }, { rootMargin: LAZY_MARGIN });
+      els.forEach(function (el) {
+        if (!el.dataset.started) { el.dataset.waiting = "true"; near.observe(el); }
+      });
     }, function (err) {
       console.error("trustlab: " + err.message + "; charts cannot be drawn.");
       els.forEach(function (el) {
@@ -650,11 +682,23 @@
       window.clearTimeout(resizeTimer);
       resizeTimer = window.setTimeout(refit, 250);
     });
+    window.addEventListener("beforeprint", drawAll);
+  }
+
+  // Draw every chart of the page now (printing; tests), once the runtime is loaded.
+  function drawAll() {
+    var els = Array.prototype.slice.call(document.querySelectorAll(".trustlab-chart"));
+    return Promise.all(els.map(function (el) {
+      var target = el.querySelector(".trustlab-chart-target");
+      var avail = target ? boxWidth(el) : NARROW;
+      var bundle = avail < NARROW && !usesPhoneLayout(el, avail) ? LITE : RUNTIME;
+      return loadScript(bundle).then(function () { return renderChart(el); });
+    }));
   }
   // The first fitting, for tests/test_chartfit.py: the build makes the same (chartfit.py).
   window.trustlabCharts = { fitted: function (spec, avail, scale) {
     return fitted(spec, avail, { scale: scale || 1, text: 1, legendColumns: 0, legendLimit: 0 });
-  } };
+  }, drawAll: drawAll };
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", renderAll);
   } else {
