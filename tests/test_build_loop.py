@@ -318,3 +318,17 @@ def test_the_build_process_does_not_import_altair():
     import altair as alt
 
     assert out == [".".join(alt.VEGALITE_VERSION.split(".")[:2]), "False"]
+
+
+def test_make_book_reports_and_exits_with_the_build_status(tmp_path: Path):
+    """`python -m trustlab.build` leaves without Python's teardown: its messages still reach
+    a pipe and its exit status is the build's."""
+    import subprocess
+    import sys
+
+    (tmp_path / "book.md").write_text("# A page\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # a buffered pipe
+    done = subprocess.run([sys.executable, "-m", "trustlab.build", "--check"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 1
+    assert "A build is needed" in done.stdout

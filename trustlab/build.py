@@ -129,5 +129,20 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+def leave(code: int) -> None:
+    """Exit without Python's teardown: freeing every object of a Sphinx build took 0.4 s, a
+    seventh of a one-page rebuild. Sphinx has written and closed every file by now, and its
+    page readers and writers have ended; only the console is left to flush."""
+    import logging
+
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    leave(main())
