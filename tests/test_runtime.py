@@ -208,11 +208,16 @@ def test_charts_far_below_are_drawn_and_fetched_when_the_reader_scrolls_near(
     for chart_id, state, vega, _top in far:
         assert state == "waiting", (chart_id, state)
         assert not (vega and any(vega in u for u in urls)), (chart_id, vega)
+    # A jump straight to the chart (a link to its figure): it is drawn where the reader is.
     chart_id, _, vega, _ = next((s for s in far if s[2]), far[-1])
-    page.evaluate(f"document.getElementById('{chart_id}').scrollIntoView()")
+    page.evaluate(f"document.querySelector('#{chart_id} .trustlab-chart-target')"
+                  ".scrollIntoView()")
     page.wait_for_function(f"document.getElementById('{chart_id}').dataset.rendered === 'true'")
+    page.wait_for_timeout(300)
     assert not vega or any(vega in u for u in urls)
     assert page.locator(f"#{chart_id} .trustlab-chart-target svg").count() == 1
+    top = page.evaluate(f"document.querySelector('#{chart_id} svg').getBoundingClientRect().top")
+    assert -20 <= top <= screen / 2, f"the view moved off the chart when it was drawn ({top})"
     assert not external and not errors
     page.close()
 
