@@ -22,7 +22,6 @@ if "jsonschema" not in _sys.modules:
     _sys.modules.setdefault("rfc3987_syntax", None)
 
 
-
 def __getattr__(name: str):
     # trustlab.load, trustlab.DataError and trustlab.data are imported when first used, not
     # with the package: trustlab.data imports pandas (0.4 s), which the book build's own

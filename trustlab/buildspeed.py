@@ -223,29 +223,32 @@ def figure_outline(env: Any, doctree: Any) -> str:
     return hashlib.sha1(repr(out).encode("utf-8")).hexdigest()
 
 
-def _record_outline(app: Sphinx, doctree: Any) -> None:
-    outlines = getattr(app.env, "trustlab_fig_outlines", None)
+def _outlines(env: Any) -> dict[str, str]:
+    """The pages' figure outlines kept in the environment (made on first use)."""
+    outlines = getattr(env, "trustlab_fig_outlines", None)
     if not isinstance(outlines, dict):
-        outlines = app.env.trustlab_fig_outlines = {}
-    outlines[app.env.docname] = figure_outline(app.env, doctree)
+        outlines = env.trustlab_fig_outlines = {}
+    return outlines
+
+
+def _record_outline(app: Sphinx, doctree: Any) -> None:
+    _outlines(app.env)[app.env.docname] = figure_outline(app.env, doctree)
 
 
 def _forget_outline(app: Sphinx, env: Any, docname: str) -> None:
-    getattr(env, "trustlab_fig_outlines", {}).pop(docname, None)
+    _outlines(env).pop(docname, None)
 
 
 def _merge_outlines(app: Sphinx, env: Any, docnames: set, other: Any) -> None:
     theirs = getattr(other, "trustlab_fig_outlines", {})
-    ours = getattr(env, "trustlab_fig_outlines", None)
-    if not isinstance(ours, dict):
-        ours = env.trustlab_fig_outlines = {}
+    ours = _outlines(env)
     for doc in docnames:
         if doc in theirs:
             ours[doc] = theirs[doc]
 
 
 def _numbering_key(env: Any) -> str | None:
-    outlines = getattr(env, "trustlab_fig_outlines", {})
+    outlines = _outlines(env)
     docs = sorted(env.all_docs)
     if any(doc not in outlines for doc in docs):
         return None

@@ -167,7 +167,8 @@ def _transform_types(node: Any) -> set[str]:
     """The type of every transform in a Vega spec."""
     found: set[str] = set()
     if isinstance(node, dict):
-        for t in node.get("transform") or [] if isinstance(node.get("transform"), list) else []:
+        transforms = node.get("transform")
+        for t in transforms if isinstance(transforms, list) else []:
             if isinstance(t, dict) and isinstance(t.get("type"), str):
                 found.add(t["type"])
         for key, value in node.items():
@@ -250,13 +251,13 @@ def chart_html(spec: dict, spec_dir: Path | None = None) -> str:
     spec_name = f"{hashlib.sha1(lite_text.encode()).hexdigest()[:16]}.json"
     narrow_text = _dumps(_narrow_vega(spec, vega))
     narrow_name = f"{hashlib.sha1(narrow_text.encode()).hexdigest()[:16]}.json"
-    safe = _dumps(vega).replace("</", "<\\/")  # a spec can never close the script element
+    vega_text = _dumps(vega)
+    safe = vega_text.replace("</", "<\\/")  # a spec can never close the script element
     files = [(spec_name, lite_text), (narrow_name, narrow_text)]
     vega_attr = ""
     if spec_dir is not None and len(safe) > INLINE_LIMIT:
         # A large chart (a map's geometry, long tables): its compiled spec is a file the
         # runtime fetches when the chart comes near the view, not part of the page.
-        vega_text = _dumps(vega)
         vega_name = f"vg-{hashlib.sha1(vega_text.encode()).hexdigest()[:16]}.json"
         files.append((vega_name, vega_text))
         vega_attr = f' data-vega="specs/{vega_name}"'

@@ -648,12 +648,7 @@
   function renderAll() {
     var els = Array.prototype.slice.call(document.querySelectorAll(".trustlab-chart"));
     if (!els.length) { return; }
-    var narrow = els.some(function (el) {
-      var target = el.querySelector(".trustlab-chart-target");
-      var avail = target ? boxWidth(el) : NARROW;
-      return avail < NARROW && !usesPhoneLayout(el, avail);
-    });
-    loadScript(narrow ? LITE : RUNTIME).then(function () {
+    loadScript(els.some(needsLite) ? LITE : RUNTIME).then(function () {
       // The page's first chart is drawn now; the others as they come within two screens of
       // the view, so a long page draws (and fetches the data of) only what its reader is
       // near. Printing draws them all.
@@ -689,11 +684,17 @@
   function drawAll() {
     var els = Array.prototype.slice.call(document.querySelectorAll(".trustlab-chart"));
     return Promise.all(els.map(function (el) {
-      var target = el.querySelector(".trustlab-chart-target");
-      var avail = target ? boxWidth(el) : NARROW;
-      var bundle = avail < NARROW && !usesPhoneLayout(el, avail) ? LITE : RUNTIME;
-      return loadScript(bundle).then(function () { return renderChart(el); });
+      return loadScript(needsLite(el) ? LITE : RUNTIME).then(function () {
+        return renderChart(el);
+      });
     }));
+  }
+
+  // Whether a chart's box is narrower than its phone layout (fitting it needs Vega-Lite).
+  function needsLite(el) {
+    var target = el.querySelector(".trustlab-chart-target");
+    var avail = target ? boxWidth(el) : NARROW;
+    return avail < NARROW && !usesPhoneLayout(el, avail);
   }
   // The first fitting, for tests/test_chartfit.py: the build makes the same (chartfit.py).
   window.trustlabCharts = { fitted: function (spec, avail, scale) {
