@@ -3,11 +3,15 @@
 #   make test    the whole test suite (lint, data, notebooks, exercises, build, browser)
 #   make serve   serve the built book on http://127.0.0.1:8000
 #   make lab     JupyterLab on this machine, for the data labs and exercises
+#   make lock    re-resolve requirements/*.in into the role locks (UPGRADE=1: newest versions)
 #   make bench   check issue #17's speed and page-weight goals (BENCH_FLAGS=--quick, --pages-only, --suite)
 #   make notebooks  re-execute the data labs in place (after changing trustlab/ or datasets/)
 #   make update-287g  maintainers: download ICE's newest 287(g) list, refresh the tables if it changed
 SHELL := /bin/bash
-PYTHON ?= python3
+# The first Python 3.11 or newer on PATH (make book PYTHON=/path/to/python to choose another).
+PYTHON ?= $(shell for p in python3 python3.14 python3.13 python3.12 python3.11; do \
+  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+  2>/dev/null && { echo $$p; break; }; done)
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
@@ -19,14 +23,22 @@ BOOK_FLAGS := -W -n --keep-going
 .PHONY: book test lint serve lab bench lock clean venv exercises notebooks help update-287g
 
 help:
-	@sed -n '2,9p' Makefile
+	@sed -n '2,10p' Makefile
 
-venv: $(BIN)/.installed
+# One environment, .venv, filled per role from requirements/<role>.lock (see requirements/):
+# make book installs the book role, make test the dev role (everything), make lab the student
+# role. The locks are resolved together, so the roles never disagree on a version.
+venv: $(BIN)/.installed-book
 
-$(BIN)/.installed: requirements.lock pyproject.toml
-	@test -x $(BIN)/python || { echo "Creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "error: the course needs Python 3.11 or newer, and none is on PATH (python3 is $$(python3 --version 2>&1 || echo missing)). Install one (https://www.python.org/downloads/), then run make again, or name it: make book PYTHON=/path/to/python3.12"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "error: $(PYTHON) is $$($(PYTHON) --version 2>&1); the course needs Python 3.11 or newer. Name another: make book PYTHON=python3.12"; exit 1; }
+	@echo "Creating $(VENV) with $$($(PYTHON) --version)"
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+
+$(BIN)/.installed-%: requirements/%.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements/$*.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
 
@@ -38,14 +50,14 @@ book: venv
 	@echo "The book is built. Open it with:  make serve   (then http://127.0.0.1:$(PORT)/)"
 	@echo "or open this file in a browser:  $(CURDIR)/_build/html/index.html"
 
-lint: venv
+lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check trustlab tests tools benchmarks
 
 # The tests run in up to 4 processes (one per core), a whole test file per process at a time
 # (a file's module fixtures are made once; a notebook's cells share one kernel);
 # make test TEST_WORKERS=0 runs them in this process only.
 TEST_WORKERS ?= auto
-test: venv lint node_modules/.installed
+test: $(BIN)/.installed-dev lint node_modules/.installed
 	$(OFFLINE) $(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile --durations=25
 
 # JavaScript the tests need (axe-core for the accessibility audit), pinned in package-lock.json.
@@ -59,7 +71,7 @@ serve:
 	@echo "Serving the book at http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
-lab: venv
+lab: $(BIN)/.installed-student
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --notebook-dir=$(CURDIR)
 
 notebooks: venv
@@ -80,16 +92,22 @@ update-287g: venv
 # Options (see benchmarks/run.py): make bench BENCH_FLAGS="--quick" (no cold build),
 # "--pages-only" (page weight and slow phone on the existing build), "--suite" (adds make test).
 BENCH_FLAGS ?=
-bench: venv
+bench: $(BIN)/.installed-dev
 	$(OFFLINE) $(BIN)/python benchmarks/run.py $(BENCH_FLAGS)
 
-# Re-resolve requirements.in into exact versions (needs the package index).
+# Re-resolve requirements/*.in into requirements/*.lock with uv's universal resolver: one lock
+# per role, valid on Linux, macOS and Windows (platform-only packages carry markers). dev is
+# resolved first and the others within it; an existing lock's versions are kept unless
+# UPGRADE=1 (or an .in file asks for another). Needs the package index.
+UV_VERSION := 0.13.9
+UV_COMPILE = .lockvenv/bin/uv pip compile --universal --python-version 3.11 --quiet \
+  --annotation-style line --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 lock:
 	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
-	.lockvenv/bin/python -m pip install --quiet --upgrade "pip>=24"
-	.lockvenv/bin/python -m pip install --quiet -r requirements.in
-	{ echo "# Exact versions installed by make book / make test. Regenerate with: make lock"; \
-	  .lockvenv/bin/python -m pip freeze --exclude-editable | grep -v '^-e '; } > requirements.lock
+	.lockvenv/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(UV_COMPILE) requirements/dev.in -o requirements/dev.lock
+	$(UV_COMPILE) requirements/student.in -c requirements/dev.lock -o requirements/student.lock
+	$(UV_COMPILE) requirements/book.in -c requirements/dev.lock -o requirements/book.lock
 	rm -rf .lockvenv
 
 clean:

@@ -1,4 +1,5 @@
-"""The repo2docker/JupyterHub launch files install exactly what the book is built with."""
+"""The environments: one lock per role (requirements/), and the repo2docker/JupyterHub launch
+files that install the student role's lock."""
 
 from __future__ import annotations
 
@@ -6,18 +7,50 @@ import os
 import re
 import tomllib
 
+import pytest
 from conftest import ROOT
+from packaging.requirements import Requirement
 
 BINDER = ROOT / "binder"
+REQS = ROOT / "requirements"
+ROLES = ("student", "book", "dev")
+
+
+def pins(role: str) -> dict[str, tuple[str, str]]:
+    """name -> (version, environment marker) of a lock; a package pinned twice for different
+    Pythons keeps both."""
+    out: dict[str, tuple[str, str]] = {}
+    for ln in (REQS / f"{role}.lock").read_text().splitlines():
+        ln = ln.split("  #", 1)[0].strip()
+        if not ln or ln.startswith("#"):
+            continue
+        req = Requirement(ln)
+        key = req.name.lower().replace("_", "-")
+        if req.marker and key in out:
+            key += f" ; {req.marker}"
+        out[key] = (str(req.specifier), str(req.marker or ""))
+    return out
+
+
+def wanted(role: str) -> list[Requirement]:
+    """The requirements of a role's .in file, with the files it includes (-r)."""
+    reqs = []
+    for ln in (REQS / f"{role}.in").read_text().splitlines():
+        ln = ln.split("#", 1)[0].strip()
+        if ln.startswith("-r "):
+            reqs += wanted(ln[3:].strip().removesuffix(".in"))
+        elif ln:
+            reqs.append(Requirement(ln))
+    return reqs
 
 
 def test_binder_requirements_point_at_the_lock():
     lines = [ln.strip() for ln in (BINDER / "requirements.txt").read_text().splitlines()
              if ln.strip() and not ln.lstrip().startswith("#")]
-    assert lines == ["-r ../requirements.lock"], (
-        "binder/requirements.txt must install exactly requirements.lock, so a class hub runs "
-        f"the versions the book was built and tested with; found {lines}")
-    assert (ROOT / "requirements.lock").is_file()
+    assert lines == ["-r ../requirements/student.lock"], (
+        "binder/requirements.txt must install exactly the student lock, so a class hub runs "
+        f"the versions the course was tested with, and nothing a student does not need; found "
+        f"{lines}")
 
 
 def test_binder_python_matches_the_project():
@@ -40,7 +73,48 @@ def test_postbuild_installs_the_helper_package():
     assert "pip install --no-deps -e ." in text, "postBuild must install the trustlab package"
 
 
-def test_lock_is_pinned_exactly():
-    bad = [ln for ln in (ROOT / "requirements.lock").read_text().splitlines()
-           if ln and not ln.startswith("#") and "==" not in ln]
-    assert not bad, f"requirements.lock must pin exact versions; unpinned lines: {bad}"
+@pytest.mark.parametrize("role", ROLES)
+def test_each_lock_pins_exactly_what_its_role_asks_for(role):
+    locked = pins(role)
+    bad = [k for k, (spec, _) in locked.items() if not spec.startswith("==")]
+    assert not bad, f"requirements/{role}.lock must pin exact versions; not pinned: {bad}"
+    for req in wanted(role):
+        name = req.name.lower().replace("_", "-")
+        assert name in locked, f"{req.name} ({role}.in) is not in {role}.lock: run make lock"
+        version = locked[name][0].removeprefix("==")
+        assert req.specifier.contains(version, prereleases=True), (
+            f"{role}.lock has {req.name} {version}, outside {req.specifier} asked for in "
+            f"{role}.in: run make lock")
+
+
+def test_the_locks_agree_and_the_student_role_is_lean():
+    dev = pins("dev")
+    for role in ("student", "book"):
+        for name, pin in pins(role).items():
+            # the same version (a marker may differ: the roles need a package for other reasons)
+            assert name in dev and dev[name][0] == pin[0], \
+                f"{name}: {role}.lock {pin}, dev.lock {dev.get(name)}"
+    student = pins("student")
+    for heavy in ("playwright", "vl-convert-python", "sphinx", "jupyter-book", "pytest", "ruff",
+                  "jupyterhub", "otter-grader"):
+        assert heavy not in student, f"the student lock carries {heavy}"
+    assert "jupyterlab" not in pins("book"), "the book is built without JupyterLab"
+    assert "otter-grader" not in dev, "nothing imports otter-grader"
+
+
+def test_the_locks_hold_for_windows_and_macos_too():
+    """Resolved for every platform (uv pip compile --universal): platform-only packages are
+    pinned with a marker instead of left out, or installed unpinned on Windows."""
+    student = pins("student")
+    assert "win32" in student["colorama"][1] or "nt" in student["colorama"][1]
+    assert "pywinpty" in student and "nt" in student["pywinpty"][1]
+    assert "appnope" in student and "darwin" in student["appnope"][1]
+
+
+def test_make_installs_the_role_each_command_needs():
+    make = (ROOT / "Makefile").read_text()
+    assert re.search(r"^book: venv$", make, re.M) and "venv: $(BIN)/.installed-book" in make
+    assert re.search(r"^test: \$\(BIN\)/.installed-dev ", make, re.M)
+    assert re.search(r"^lab: \$\(BIN\)/.installed-student$", make, re.M)
+    assert "pip install --quiet -r requirements/$*.lock" in make
+    assert "--universal" in make and "requirements/dev.in -o requirements/dev.lock" in make
