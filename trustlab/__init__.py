@@ -7,9 +7,16 @@
 * :mod:`trustlab.sphinxext` — book extension: offline chart rendering, datasheets.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the only place the version is written (pyproject.toml reads it)
 
 import sys as _sys  # noqa: E402
+
+if _sys.version_info < (3, 11):  # noqa: UP036 - a clear message on older Pythons (test_package.py)
+    raise ImportError(
+        f"trustlab needs Python 3.11 or newer, and this is Python "
+        f"{_sys.version_info[0]}.{_sys.version_info[1]}. Install Python 3.11 or newer "
+        "(https://www.python.org/downloads/) and make the environment again with it, e.g. "
+        "`make book PYTHON=python3.12`.")
 
 # Start-up time. jsonschema, which Altair and Jupyter Book import, also loads the optional IRI
 # checker `rfc3987_syntax` when it is installed (JupyterLab's event system installs it); that

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .paths import course_root
+
 REGISTRY: dict[str, dict[str, list[Question]]] = {}
 _LOADING: list[str] = []  # name of the check module being loaded
 _CURRENT: Checker | None = None  # the most recently created Checker, used by check()
@@ -433,8 +435,7 @@ class Checker:
         self.exercise = exercise
         here = Path(folder) if folder else Path.cwd()
         candidates = [here / f"{exercise}_checks.py",
-                      Path(__file__).resolve().parent.parent / "exercises" / "student"
-                      / f"{exercise}_checks.py"]
+                      course_root() / "exercises" / "student" / f"{exercise}_checks.py"]
         found = next((p for p in candidates if p.is_file()), None)
         if found is None:
             raise FileNotFoundError(

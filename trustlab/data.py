@@ -124,22 +124,18 @@ def _show(raw: str, limit: int = 60) -> str:
 
 
 def data_dir() -> Path:
-    """The ``datasets/`` folder: ``$TRUSTLAB_DATA``, else the one beside this package or above
-    the current directory."""
-    env = os.environ.get("TRUSTLAB_DATA")
+    """The ``datasets/`` folder: ``$TRUSTLAB_DATA``, else the course folder's (see
+    :func:`trustlab.paths.find_course`: ``$TRUSTLAB_COURSE``, the repository, or the current
+    folder or one above it)."""
+    from .paths import DATA_ENV, MARKER, find_course, not_found_message
+
+    env = os.environ.get(DATA_ENV)
     if env:
         return Path(env)
-    candidates = [Path(__file__).resolve().parent.parent, *Path.cwd().resolve().parents]
-    candidates.insert(1, Path.cwd().resolve())
-    for base in candidates:
-        if (base / "datasets" / "datapackage.json").is_file():
-            return base / "datasets"
-    raise DataError(
-        "cannot find datasets/datapackage.json next to the trustlab package or above the "
-        "current folder. Run from inside the course folder, or set TRUSTLAB_DATA to the "
-        "path of its datasets/ folder.",
-        file="datasets/datapackage.json",
-    )
+    course = find_course()
+    if course is None or not (course / MARKER).is_file():
+        raise DataError(not_found_message(), file=MARKER.as_posix())
+    return course / "datasets"
 
 
 def _rel(path: Path) -> str:

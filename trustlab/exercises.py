@@ -22,8 +22,9 @@ from pathlib import Path
 import nbformat
 
 from .checks import Variant
+from .paths import course_root
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = course_root()  # the repository, or $TRUSTLAB_COURSE for an installed package
 SOURCE = ROOT / "exercises" / "source"
 STUDENT = ROOT / "exercises" / "student"
 DIST = ROOT / "exercises" / "dist"

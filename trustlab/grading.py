@@ -46,8 +46,9 @@ import nbformat
 
 from .checks import Need, Question, Result, Variant, possible_points, run_question
 from .gradebook import QuestionResult, SubmissionResult, question_order, student_id
+from .paths import PKG, course_root
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = course_root()  # the repository, or $TRUSTLAB_COURSE for an installed package
 MAX_NOTEBOOK_BYTES = 25 * 1024 * 1024
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 MAX_ROUNDS = 12
@@ -425,7 +426,11 @@ class Kernel:
         lib.mkdir(exist_ok=True)
         link = lib / "trustlab"
         if not link.exists():
-            link.symlink_to(ROOT / "trustlab", target_is_directory=True)
+            link.symlink_to(PKG, target_is_directory=True)
+        # The network guard, wherever trustlab is installed (tools/offline is the repository's)
+        site = lib / "sitecustomize.py"
+        if not site.exists():
+            site.write_text("from trustlab.offline import install\ninstall()\n")
         home = self.folder
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -434,7 +439,7 @@ class Kernel:
             "IPYTHONDIR": str(home / ".ipython"), "MPLCONFIGDIR": str(home / ".mpl"),
             "JUPYTER_CONFIG_DIR": str(home / ".jupyter"), "JUPYTER_DATA_DIR": str(home / ".jd"),
             "JUPYTER_RUNTIME_DIR": str(runtime), "XDG_CACHE_HOME": str(home / ".cache"),
-            "PYTHONPATH": os.pathsep.join([str(lib), str(ROOT / "tools" / "offline")]),
+            "PYTHONPATH": str(lib),
             "TRUSTLAB_OFFLINE": "1", "TRUSTLAB_DATA": str(ROOT / "datasets"),
             "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
             "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",

@@ -357,8 +357,9 @@ def read_paths(root: Path) -> list[str]:
         paths.add(os.path.realpath(p))
     paths |= {"/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc",
               "/proc", "/sys", "/dev"}
-    paths |= {str(root / "trustlab"), str(root / "datasets"), str(root / "tools" / "offline"),
-              str(root / "references.bib")}
+    from .paths import PKG
+
+    paths |= {str(PKG), str(root / "datasets"), str(root / "references.bib")}
     return sorted(paths)
 
 
