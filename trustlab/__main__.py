@@ -1,7 +1,5 @@
-"""Command line: ``python -m trustlab <command>``.
-
-Commands print a clear message and exit with status 2 on bad input (no traceback).
-"""
+"""The ``trustlab`` command (also ``python -m trustlab``). Commands print a clear message and
+exit with status 2 on bad input (no traceback)."""
 
 from __future__ import annotations
 
@@ -180,7 +178,8 @@ def _date_arg(text: str):
 def _refresh_287g(args: argparse.Namespace) -> int:
     from .ice import refresh
 
-    result = refresh(args.path, out=args.out, as_of=args.as_of, edition=args.edition,
+    edition = "" if args.edition == "none" else args.edition
+    result = refresh(args.path, out=args.out, as_of=args.as_of, edition=edition,
                      dry_run=args.dry_run, snapshot_only=args.snapshot_only,
                      source=args.source, force=args.force, note=args.note,
                      say=lambda line: print(line, file=sys.stderr))
@@ -212,7 +211,9 @@ def _update_287g(args: argparse.Namespace) -> int:
     if not failed:
         print(f"Summary written to {result.summary_path}")
     if args.rebuild or args.test:
-        failed += checks(Path(__file__).resolve().parent.parent, args.rebuild, args.test,
+        from .paths import course_root
+
+        failed += checks(course_root(), args.rebuild, args.test,
                          say=lambda line: print(line, file=sys.stderr))
     if failed:
         print(f"error: the tables were updated, but these steps failed: {'; '.join(failed)}. "
@@ -221,29 +222,81 @@ def _update_287g(args: argparse.Namespace) -> int:
     return EXIT_CHANGED
 
 
+def _assign(args: argparse.Namespace) -> int:
+    from .assign import available, find
+
+    names = available(args.kind) if args.name == "all" else [args.name]
+    for name in names:
+        item = find(args.kind, name)
+        link = item.link(args.hub, args.repo, args.branch, args.folder, args.app)
+        print(f"{item.title}: {link}" if len(names) > 1 else link)
+    if len(names) == 1 and sys.stdout.isatty():
+        print(f"(opens {item.path} in {args.app == 'lab' and 'JupyterLab' or 'Notebook'}; the "
+              "first click copies the course into the student's home folder)", file=sys.stderr)
+    return 0
+
+
+DESCRIPTION = """\
+Tools for the Trust & Enforcement course: check the datasets, make and grade the exercise
+sets, hand out assignments on a JupyterHub, and refresh the 287(g) tables.
+Run `trustlab COMMAND -h` for a command's options and an example."""
+
+EXAMPLES = """\
+examples:
+  trustlab validate
+  trustlab assign exercise 03-crime --hub https://hub.example.edu \\
+      --repo https://github.com/OWNER/trust-enforcement
+  trustlab grade 03-crime submissions/*.ipynb --out grades.csv --feedback feedback/
+
+Set TRUSTLAB_COURSE to the course folder when trustlab is installed on its own and you run it
+from elsewhere. TRUSTLAB_DEBUG=1 shows the traceback of an unexpected error."""
+
+
+def _command(sub, name: str, help: str, description: str, example: str, **kw):
+    """A subcommand with a description and an example in its help."""
+    import textwrap
+
+    return sub.add_parser(name, help=help, description=textwrap.fill(description, 79),
+                          epilog=f"example:\n  {example}",
+                          formatter_class=argparse.RawDescriptionHelpFormatter, **kw)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m trustlab", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("validate", help="validate every dataset and its sources")
+    from . import __version__
+    from .assign import APPS
+
+    parser = argparse.ArgumentParser(prog="trustlab", description=DESCRIPTION, epilog=EXAMPLES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"trustlab {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = _command(sub, "validate", "check every dataset, its sources and the rules across them",
+                 "Check every CSV file in datasets/ against its schema in datapackage.json, that "
+                 "every row cites a source in references.bib, and the rules that tie the "
+                 "datasets together. One line per problem; exit status 2 if any.",
+                 "trustlab validate")
     p.set_defaults(func=_validate)
-    p = sub.add_parser("exercises", help="generate student notebooks, keys and autograders",
-                       description="Without options: write the public self-study set to "
-                                   "exercises/student/ (never over a notebook a student changed) "
-                                   "and keys to exercises/dist/. With --class-key: write your "
-                                   "class's variant of every set to --out.")
+    p = _command(sub, "exercises", "write the student notebooks, answer keys and checks",
+                 "Without options: write the public self-study set to exercises/student/ "
+                 "(never over a notebook a student changed) and keys to exercises/dist/. With "
+                 "--class-key: write your class's variant of every set to --out.",
+                 "trustlab exercises --class-key ~/course.key --out class-set")
     p.add_argument("--class-key", default=None, metavar="FILE",
                    help="your class key (make one with `python -m trustlab class-key FILE`)")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="folder for the class's variant (default: class-set)")
     p.set_defaults(func=_exercises)
-    p = sub.add_parser("class-key", help="create a private class key for exercise variants")
+    p = _command(sub, "class-key", "create a private class key for exercise variants",
+                 "Write a new random class key to FILE (readable only by you). The key decides "
+                 "your class's variant of every exercise set, so keep it for the whole term.",
+                 "trustlab class-key ~/course.key")
     p.add_argument("file", help="where to write the key (never overwritten)")
     p.set_defaults(func=_class_key)
-    p = sub.add_parser(
-        "grade", help="grade submitted notebooks (sandboxed) with public and hidden checks",
-        description="Run each submission in its own sandboxed kernel, score it with the public "
-                    "and hidden checks, and write the grades. A damaged file, a hang or a "
-                    "crash costs only what depends on it; the grades file is always written.")
+    p = _command(
+        sub, "grade", "grade submitted notebooks (sandboxed) with public and hidden checks",
+        "Run each submission in its own sandboxed kernel, score it with the public and hidden "
+        "checks, and write the grades. A damaged file, a hang or a crash costs only what "
+        "depends on it; the grades file is always written.",
+        "trustlab grade 03-crime submissions/*.ipynb --out grades.csv --feedback feedback/")
     p.add_argument("exercise", help="exercise name, e.g. 00-getting-started")
     p.add_argument("submissions", nargs="+", help="submitted .ipynb files")
     p.add_argument("--out", default="grades.csv", help="CSV file for the scores (default: "
@@ -272,15 +325,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--assignment", default=None, metavar="NAME",
                    help="assignment name in the gradebook files (default: the exercise)")
     p.set_defaults(func=_grade)
-    p = sub.add_parser("hash", help="digest of an answer, for check files")
-    p.add_argument("value")
+    p = _command(sub, "hash", "print the digest of an answer, for writing check files",
+                 "Print the digest that a check file stores instead of the answer itself, so "
+                 "that students who read the checks do not see the answer.",
+                 "trustlab hash 135 --round 0")
+    p.add_argument("value", help="the answer: a number or a text")
     p.add_argument("--round", type=int, default=None, help="round numbers to N digits first")
     p.set_defaults(func=_hash)
+    p = _command(
+        sub, "assign", "print the link that opens a lab or exercise set for a JupyterHub class",
+        "Print an nbgitpuller link for your hub. Post it in your course page: a student who "
+        "follows it logs in to the hub, gets the course repository copied (the first time) "
+        "or updated (without losing their own changes) in their home folder, and lands in "
+        "the notebook. The hub's student image needs nbgitpuller (binder/ installs it).",
+        "trustlab assign exercise 03-crime --hub https://hub.example.edu "
+        "--repo https://github.com/OWNER/trust-enforcement\n"
+        "  trustlab assign lab 3 --hub https://hub.example.edu --repo URL --branch fall-2026\n"
+        "  trustlab assign exercise all --hub https://hub.example.edu --repo URL")
+    p.add_argument("kind", choices=["lab", "exercise"],
+                   help="a chapter's data lab (notebooks/) or an exercise set "
+                        "(exercises/student/)")
+    p.add_argument("name", help="its number (3) or name (03-crime); 'all' for one link each")
+    p.add_argument("--hub", required=True, metavar="URL",
+                   help="the hub's address as students open it")
+    p.add_argument("--repo", required=True, metavar="URL",
+                   help="the course repository students pull from (a git URL)")
+    p.add_argument("--branch", default="main", help="its branch (default: %(default)s)")
+    p.add_argument("--folder", default=None, metavar="NAME",
+                   help="folder made in each student's home (default: the repository's name)")
+    p.add_argument("--app", choices=sorted(APPS), default="lab",
+                   help="open it in JupyterLab or the classic Notebook (default: %(default)s)")
+    p.set_defaults(func=_assign)
     from .ice import MAX_DROP_SHARE, MAX_STATES_LOST
 
-    p = sub.add_parser(
-        "refresh-287g",
-        help="regenerate the 287(g) tables from ICE's participating-agencies workbook",
+    p = _command(
+        sub, "refresh-287g",
+        "regenerate the 287(g) tables from ICE's participating-agencies workbook",
+        example="trustlab refresh-287g participatingAgencies07182025pm.xlsx --dry-run",
         description="Read ICE's 287(g) participating-agencies workbook (.xlsx, as downloaded "
                     "from https://www.ice.gov/identify-and-arrest/287g), repair its known "
                     "quirks, and rewrite datasets/agreements_287g.csv, agreements_by_state.csv,"
@@ -292,8 +373,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", help="the workbook, e.g. participatingAgencies07182025pm.xlsx")
     p.add_argument("--as-of", type=_date_arg, default=None, metavar="YYYY-MM-DD",
                    help="date of ICE's list (default: from ICE's file name)")
-    p.add_argument("--edition", choices=["am", "pm", ""], default=None,
-                   help="ICE's am/pm edition of that day (default: from the file name)")
+    p.add_argument("--edition", choices=["am", "pm", "none"], default=None,
+                   help="ICE's am/pm edition of that day, or none when the list has no edition "
+                        "(default: from the file name)")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="folder to write the tables to (default: the course's datasets/)")
     p.add_argument("--dry-run", action="store_true",
@@ -337,7 +419,8 @@ def build_parser() -> argparse.ArgumentParser:
                "--test failed\n"
                "  1  a bug in trustlab\n\n"
                "The download must reach ICE's site: do not run it with TRUSTLAB_OFFLINE=1 "
-               "(make update-287g does not).")
+               "(make update-287g does not).\n\n"
+               "example:\n  trustlab update-287g --dry-run")
     p.add_argument("--page-url", default=None, metavar="URL",
                    help=f"the page that links the workbook (default: ${PAGE_ENV}, else "
                         f"{DEFAULT_PAGE})")
