@@ -4,6 +4,7 @@
 #   make serve   serve the built book on http://127.0.0.1:8000
 #   make lab     JupyterLab on this machine, for the data labs and exercises
 #   make lock    re-resolve requirements/*.in into the role locks (UPGRADE=1: newest versions)
+#   make test-bounds  the package's tests at the lowest versions pyproject.toml allows
 #   make bench   check issue #17's speed and page-weight goals (BENCH_FLAGS=--quick, --pages-only, --suite)
 #   make notebooks  re-execute the data labs in place (after changing trustlab/ or datasets/)
 #   make update-287g  maintainers: download ICE's newest 287(g) list, refresh the tables if it changed
@@ -20,10 +21,10 @@ PORT ?= 8000
 OFFLINE := TRUSTLAB_OFFLINE=1 PYTHONPATH=$(CURDIR)/tools/offline
 BOOK_FLAGS := -W -n --keep-going
 
-.PHONY: book test lint serve lab bench lock clean venv exercises notebooks help update-287g
+.PHONY: test-bounds book test lint serve lab bench lock clean venv exercises notebooks help update-287g
 
 help:
-	@sed -n '2,10p' Makefile
+	@sed -n '2,11p' Makefile
 
 # One environment, .venv, filled per role from requirements/<role>.lock (see requirements/):
 # make book installs the book role, make test the dev role (everything), make lab the student
@@ -59,6 +60,24 @@ lint: $(BIN)/.installed-dev
 TEST_WORKERS ?= auto
 test: $(BIN)/.installed-dev lint node_modules/.installed
 	$(OFFLINE) $(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile --durations=25
+
+# The lower ends of pyproject.toml's version ranges (the locks hold the upper ends): a separate
+# venv from requirements/lowest.lock, the package installed normally (not editable, so it finds
+# the course through TRUSTLAB_COURSE), and the tests that need only the package. Downloads what
+# is not in pip's cache. The book workflow runs it as a job of its own.
+BOUNDS_TESTS := tests/test_data.py tests/test_charts.py tests/test_crime.py tests/test_history.py \
+  tests/test_practices.py tests/test_program287g.py tests/test_assign.py tests/test_gradebook.py \
+  tests/test_ice.py tests/test_offline_guard.py tests/test_grading.py
+test-bounds:
+	@test -n "$(PYTHON)" || { echo "error: the course needs Python 3.11 or newer, and none is on PATH"; exit 1; }
+	rm -rf .venv-lowest && $(PYTHON) -m venv .venv-lowest
+	.venv-lowest/bin/python -m pip install --quiet --upgrade "pip>=24"
+	grep -v '^-e ' requirements/lowest.lock > .venv-lowest/lowest.txt
+	.venv-lowest/bin/python -m pip install --quiet -r .venv-lowest/lowest.txt
+	.venv-lowest/bin/python -m pip install --quiet --no-deps .
+	@.venv-lowest/bin/python -c "import pandas, altair, trustlab; print('lowest versions: pandas', pandas.__version__, '- altair', altair.__version__, '- trustlab from', trustlab.__file__)"
+	$(OFFLINE) TRUSTLAB_COURSE=$(CURDIR) .venv-lowest/bin/pytest -o addopts="-ra --strict-markers" -p no:cacheprovider -q \
+	  -m "not browser" $(BOUNDS_TESTS)
 
 # JavaScript the tests need (axe-core for the accessibility audit), pinned in package-lock.json.
 node_modules/.installed: package.json package-lock.json
@@ -108,6 +127,9 @@ lock:
 	$(UV_COMPILE) requirements/dev.in -o requirements/dev.lock
 	$(UV_COMPILE) requirements/student.in -c requirements/dev.lock -o requirements/student.lock
 	$(UV_COMPILE) requirements/book.in -c requirements/dev.lock -o requirements/book.lock
+	.lockvenv/bin/uv pip compile --python-version 3.11 --resolution lowest-direct --quiet \
+	  --annotation-style line --custom-compile-command "make lock" requirements/lowest.in \
+	  -o requirements/lowest.lock
 	rm -rf .lockvenv
 
 clean:
