@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import http.server
 import os
 import shutil
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -118,22 +118,64 @@ def built_book(tmp_path_factory, _book_build_started) -> Path:
     return BUILD
 
 
-@pytest.fixture(scope="session")
-def server(built_book: Path):
-    """Serve the built book on 127.0.0.1 (random free port)."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
-                                directory=str(built_book))
+# The browser tests read the book where GitHub Pages puts a project site: under a sub-path,
+# with nothing above it. A page that names a file from the server's root (/_static/...) gets
+# 404 there, and open_page reports every error status, so each browser test checks that the
+# book works when published (see also tests/test_subpath.py).
+SUBPATH = "/trust-enforcement"
 
-    class Quiet(handler.func):  # type: ignore[name-defined]
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # a tab closed while a file was on its way (broken pipe): not the book's fault
+
+
+@contextmanager
+def serve(root: Path, subpath: str = SUBPATH):
+    """Serve ``root`` on 127.0.0.1 (a free port) under ``subpath`` only: yield the book's
+    address, ``http://127.0.0.1:<port><subpath>``. Requests outside it get 404; the bare
+    sub-path is redirected to its folder, as static hosts do."""
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(root), **kwargs)
+
         def log_message(self, *args):
             pass
 
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(built_book)))
+        def send_head(self):
+            path = self.path.split("?", 1)[0].split("#", 1)[0]
+            if path == subpath:
+                self.send_response(301)
+                self.send_header("Location", subpath + "/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
+            if not path.startswith(subpath + "/"):
+                self.send_error(404, f"outside {subpath}/")
+                return None
+            return super().send_head()
+
+        def translate_path(self, path):
+            return super().translate_path(path[len(subpath):])
+
+    httpd = _Server(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}{subpath}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def server(built_book: Path):
+    """The built book, served on 127.0.0.1 under SUBPATH (a random free port)."""
+    with serve(built_book) as url:
+        yield url
 
 
 def chromium_path() -> str | None:
@@ -170,7 +212,9 @@ SHOTS = ROOT / "_build" / "screenshots"
 def open_page(browser, url: str, *, width: int = 1280, dark: bool = False):
     """Open ``url`` in a fresh tab (a first visit: empty storage), ``width`` px wide, in the
     reader's light or dark colour scheme; return (page, external requests, console errors).
-    Every console error counts, the theme's included."""
+    Every console error counts, the theme's included, and so does every error status of a
+    file the page asks the test server for (a missing file, or one named from outside the
+    book's sub-path)."""
     external: list[str] = []
     errors: list[str] = []
     page = browser.new_page(viewport={"width": width, "height": 900},
@@ -187,6 +231,8 @@ def open_page(browser, url: str, *, width: int = 1280, dark: bool = False):
     page.route("**/*", route)
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("response", lambda r: errors.append(f"HTTP {r.status} for {r.url}")
+            if r.status >= 400 and urlparse(r.url).hostname == "127.0.0.1" else None)
     page.goto(url, wait_until="load")
     return page, external, errors
 

@@ -127,8 +127,11 @@ def test_page_weight_is_every_file_the_page_requested(built_book, server, browse
     assert m["requests"] == len(m["files"]) == len(paths)
     # Each requested file's bytes, read from the disk rather than from the browser.
     raw = gz = 0
+    from conftest import SUBPATH
+
     for p in paths:
-        data = (built_book / p.lstrip("/")).read_bytes()
+        assert p.startswith(SUBPATH + "/"), p
+        data = (built_book / p[len(SUBPATH) + 1:]).read_bytes()
         raw += len(data)
         text = Path(p).suffix in {".html", ".js", ".css", ".json", ".svg", ".txt", ".map", ".xml"}
         gz += len(gzip.compress(data, 6)) if text else len(data)
