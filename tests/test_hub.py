@@ -301,6 +301,9 @@ def class_run(tmp_path_factory, browser):
             page.wait_for_url(f"**/user/{name}/lab/**", timeout=180_000)
             page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
             out["landed"][name] = page.url
+            if os.environ.get("TRUSTLAB_HUB_SHOTS"):  # to look at what a student sees
+                Path(os.environ["TRUSTLAB_HUB_SHOTS"]).mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=f"{os.environ['TRUSTLAB_HUB_SHOTS']}/{name}.png")
         for page in pages.values():
             page.context.close()
         out["times"] = {"students landed": round(time.monotonic() - t_start, 1)}
