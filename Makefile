@@ -90,8 +90,10 @@ serve:
 	@echo "Serving the book at http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
+# config/jupyter: JupyterLab asks no one for news or updates (no request leaves the machine).
 lab: $(BIN)/.installed-student
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --notebook-dir=$(CURDIR)
+	JUPYTER_CONFIG_PATH=$(CURDIR)/config/jupyter $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 \
+	  --notebook-dir=$(CURDIR)
 
 notebooks: venv
 	$(OFFLINE) $(BIN)/python tools/execute_notebooks.py

@@ -56,8 +56,11 @@ c.Spawner.mem_limit = "1G"
 c.Spawner.mem_guarantee = "512M"
 c.Spawner.cpu_limit = 1.0
 c.Spawner.cpu_guarantee = 0.05
-# Kernels refuse connections to other hosts (the course runs offline); see trustlab/offline.py.
-c.Spawner.environment = {"TRUSTLAB_OFFLINE": "1", "PYTHONPATH": str(ROOT / "tools" / "offline")}
+# Kernels refuse connections to other hosts (the course runs offline; trustlab/offline.py), and
+# JupyterLab fetches no news or update notices from the internet (config/jupyter; the image
+# built from binder/ carries the same file).
+c.Spawner.environment = {"TRUSTLAB_OFFLINE": "1", "PYTHONPATH": str(ROOT / "tools" / "offline"),
+                         "JUPYTER_CONFIG_PATH": str(ROOT / "config" / "jupyter")}
 
 token = os.environ.get("TRUSTLAB_HUB_ADMIN_TOKEN")
 if token:

@@ -272,7 +272,8 @@ def class_run(tmp_path_factory, browser):
     tmp = tmp_path_factory.mktemp("class-hub")
     repo = course_repository(tmp)
     hub = Hub(tmp)
-    out: dict = {"hub": hub, "usage": {}, "landed": {}, "external": [], "tmp": tmp}
+    out: dict = {"hub": hub, "usage": {}, "landed": {}, "news": {}, "external": [],
+                 "tmp": tmp}
     try:
         item = find("exercise", SET)
         t_start = time.monotonic()
@@ -299,8 +300,12 @@ def class_run(tmp_path_factory, browser):
             pages[name] = page
         for name, page in pages.items():
             page.wait_for_url(f"**/user/{name}/lab/**", timeout=180_000)
-            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
+            page.locator(".jp-NotebookPanel h1").filter(
+                has_text="Exercises 0: removals and returns").wait_for(timeout=120_000)
             out["landed"][name] = page.url
+            out["news"][name] = page.evaluate(
+                "(() => { const c = JSON.parse(document.getElementById('jupyter-config-data')"
+                ".textContent); return [c.news, c.disabledExtensions]; })()")
             if os.environ.get("TRUSTLAB_HUB_SHOTS"):  # to look at what a student sees
                 Path(os.environ["TRUSTLAB_HUB_SHOTS"]).mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=f"{os.environ['TRUSTLAB_HUB_SHOTS']}/{name}.png")
@@ -368,6 +373,10 @@ def test_each_student_lands_on_the_assignment_in_jupyterlab(class_run):
         assert url.endswith(f"/user/{name}/lab/tree/trust-enforcement/exercises/student/"
                             f"{SET}.ipynb"), url
     assert not class_run["external"], f"requests to other hosts: {class_run['external'][:5]}"
+    # JupyterLab neither fetches nor offers a news feed from the internet (config/jupyter)
+    for name, (news, disabled) in class_run["news"].items():
+        assert news == {"disabled": True}, (name, news)
+        assert "@jupyterlab/apputils-extension:announcements" in str(disabled), (name, disabled)
 
 
 def test_the_instructor_grades_what_each_student_saved(class_run):

@@ -118,3 +118,22 @@ def test_make_installs_the_role_each_command_needs():
     assert re.search(r"^lab: \$\(BIN\)/.installed-student$", make, re.M)
     assert "pip install --quiet -r requirements/$*.lock" in make
     assert "--universal" in make and "requirements/dev.in -o requirements/dev.lock" in make
+
+
+def test_jupyterlab_asks_no_one_for_news_on_a_laptop_or_a_hub():
+    """JupyterLab would fetch a news feed and update notices from the internet (and offers to):
+    config/jupyter turns both off for make lab, the hub configuration and the binder image."""
+    import json
+
+    config = ROOT / "config" / "jupyter"
+    server = json.loads((config / "jupyter_server_config.json").read_text())
+    assert server["LabApp"]["news_url"] is None
+    assert server["LabApp"]["check_for_updates_class"] == "jupyterlab.NeverCheckForUpdate"
+    page = json.loads((config / "labconfig" / "page_config.json").read_text())
+    assert page["disabledExtensions"]["@jupyterlab/apputils-extension:announcements"] is True
+    post = (BINDER / "postBuild").read_text()
+    assert "config/jupyter/jupyter_server_config.json" in post
+    assert "config/jupyter/labconfig/page_config.json" in post
+    assert "JUPYTER_CONFIG_PATH=$(CURDIR)/config/jupyter" in (ROOT / "Makefile").read_text()
+    assert '"JUPYTER_CONFIG_PATH": str(ROOT / "config" / "jupyter")' in (
+        ROOT / "hub" / "jupyterhub_config.py").read_text()
