@@ -137,3 +137,19 @@ def test_jupyterlab_asks_no_one_for_news_on_a_laptop_or_a_hub():
     assert "JUPYTER_CONFIG_PATH=$(CURDIR)/config/jupyter" in (ROOT / "Makefile").read_text()
     assert '"JUPYTER_CONFIG_PATH": str(ROOT / "config" / "jupyter")' in (
         ROOT / "hub" / "jupyterhub_config.py").read_text()
+
+
+def test_the_book_skips_every_environment_make_creates():
+    """A venv holds package READMEs and licences: inside the book's folder, the strict build
+    would fail on them ("document isn't included in any toctree")."""
+    import yaml
+
+    make = (ROOT / "Makefile").read_text()
+    excluded = yaml.safe_load((ROOT / "_config.yml").read_text())["exclude_patterns"]
+    from trustlab.build import SKIP_DIRS
+
+    for folder in ("VENV ?= .venv", "-m venv .venv-lowest", "-m venv .lockvenv"):
+        name = folder.rsplit(" ", 1)[-1]
+        assert folder in make, folder
+        assert f"{name}/*" in excluded, f"_config.yml's exclude_patterns lack {name}/*"
+        assert name in SKIP_DIRS, f"trustlab/build.py's SKIP_DIRS lacks {name}"

@@ -27,8 +27,9 @@ from pathlib import Path
 
 ROOT = Path.cwd()
 STAMP = Path("_build") / ".trustlab-build-stamp"
-SKIP_DIRS = {".git", ".venv", "_build", "node_modules", "__pycache__", ".pytest_cache",
-             ".ruff_cache", ".ipynb_checkpoints", ".jupyter_cache", ".lockvenv", ".mypy_cache"}
+SKIP_DIRS = {".git", ".venv", ".venv-lowest", ".lockvenv", "_build", "node_modules",
+             "__pycache__", ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints",
+             ".jupyter_cache", ".mypy_cache"}
 SKIP_PATHS = {("exercises", "dist")}
 BOOK_ARGS = ["build", ".", "-W", "-n", "--keep-going"]
 
