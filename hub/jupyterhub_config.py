@@ -48,6 +48,11 @@ c.JupyterHub.cleanup_servers = True  # stopping the hub stops every student's se
 # Each student's server: JupyterLab, opened on the assignment (nbgitpuller's urlpath).
 c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
+# Kernels talk to their server over Unix sockets in the student's runtime folder, not TCP
+# ports: with a class starting kernels at once on one machine, a free port picked for one
+# kernel can be taken by another before it binds ("Address already in use"), and a TCP port
+# is reachable by every account on the machine.
+c.Spawner.args = ["--KernelManager.transport=ipc"]
 c.Spawner.http_timeout = 60  # a server's first start on a busy machine
 c.Spawner.start_timeout = 120
 # What tests/test_hub.py measured per student server running an exercise, with headroom
@@ -78,8 +83,14 @@ if password:
     c.Authenticator.allow_all = True
     c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
     c.SimpleLocalProcessSpawner.home_dir_template = str(STATE / "home" / "{username}")
+    # A Unix socket's path has at most 107 characters: a test's deep temporary folders would
+    # not leave room for the kernels' sockets, so they get a short folder of their own.
+    runtime = os.environ.get("TRUSTLAB_HUB_RUNTIME")
+    if runtime:
+        c.Spawner.environment["JUPYTER_RUNTIME_DIR"] = \
+            lambda spawner: f"{runtime}/{spawner.user.name}"
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # a CI container runs tests as root
-        c.Spawner.args = ["--allow-root"]
+        c.Spawner.args = [*c.Spawner.args, "--allow-root"]
 else:
     c.JupyterHub.authenticator_class = "pam"
     c.Authenticator.allow_existing_users = True

@@ -85,7 +85,12 @@ class Hub:
         port, hub_port, proxy_port = free_ports(3)
         self.url = f"http://127.0.0.1:{port}"
         self.token = secrets.token_hex(16)
+        import tempfile
+
+        # kernels' Unix sockets: a short folder (a socket's path has at most 107 characters)
+        self.runtime = tempfile.mkdtemp(prefix="tlhub-")
         env = {**os.environ, "TRUSTLAB_HUB_STATE": str(self.state), "TRUSTLAB_HUB_URL": self.url,
+               "TRUSTLAB_HUB_RUNTIME": self.runtime,
                "TRUSTLAB_HUB_PORTS": f"{hub_port} {proxy_port}",
                "TRUSTLAB_HUB_ADMIN_TOKEN": self.token, "TRUSTLAB_HUB_TEST_PASSWORD": PASSWORD}
         self.log = open(tmp / "hub.log", "wb")  # noqa: SIM115
@@ -140,6 +145,7 @@ class Hub:
         except OSError:
             pass
         self.log.close()
+        shutil.rmtree(self.runtime, ignore_errors=True)
         return left
 
 
