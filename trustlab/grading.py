@@ -546,6 +546,13 @@ class Kernel:
                     self.proc.send_signal(signal.SIGTERM)  # the wrapper kills the whole tree
                     self.proc.wait(timeout=10)
                 except (OSError, subprocess.TimeoutExpired):
+                    # The wrapper did not finish (a loaded machine): kill what is below it
+                    # while it still holds them (it is their subreaper), then the wrapper, so
+                    # nothing is left to outlive the grading.
+                    from .sandbox import kill_tree
+
+                    if os.name == "posix":
+                        kill_tree(self.proc.pid)
                     self.proc.kill()
                     self.proc.wait(timeout=5)
             self.proc = None
