@@ -353,3 +353,16 @@ def phone_visits(browser, server, built_book, tmp_path_factory):
     """Every page at 320 px, with axe-core (once per run)."""
     return _once_per_run(tmp_path_factory, "phone-visits", lambda: visit_pages(
         browser, server, built_book, width=320))
+
+
+# The longest test files start first, so that the test processes finish together (with
+# --dist loadfile a long file that starts last makes the run as long as itself). Those that
+# do not need the book go before it is built (it builds in the background as the run starts).
+LONGEST_FIRST = ["tests/test_hub.py", "tests/test_grading.py", "tests/test_exercises.py",
+                 "tests/test_student_experience.py", "tests/test_accessibility.py",
+                 "tests/test_rebuild.py", "tests/test_browser.py", "tests/test_practices.py"]
+
+
+def pytest_collection_modifyitems(session, config, items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
