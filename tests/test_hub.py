@@ -410,20 +410,16 @@ def test_the_instructor_grades_what_each_student_saved(class_run):
 
 def test_a_student_server_fits_the_configured_resources(class_run):
     import yaml
+    from test_hub_values import VALUES, _mb
 
     usage = class_run["usage"]
     print("\nper student server while running the exercise:", json.dumps(usage, indent=1),
           "\ntimes:", class_run["times"])
-    values = yaml.safe_load((ROOT / "hub" / "k8s" / "values.yaml").read_text())
+    values = yaml.safe_load(VALUES.read_text(encoding="utf-8"))
     limit = _mb(values["singleuser"]["memory"]["limit"])
     for name, u in usage.items():
         assert 50 < u["peak_rss_mb"] <= limit / 2, (name, u, limit)
         assert u["cpu_seconds"] > 0.5, (name, u)
-
-
-def _mb(text: str) -> float:
-    units = {"K": 1e-3, "M": 1, "G": 1e3}
-    return float(text.rstrip("KMG")) * units[text[-1]]
 
 
 def test_everything_the_class_started_is_stopped(class_run):
