@@ -31,9 +31,14 @@ help:
 # role. The locks are resolved together, so the roles never disagree on a version.
 venv: $(BIN)/.installed-book
 
+# Stops with a message unless $(PYTHON) is Python 3.11 or newer (before a venv is made of it).
+define CHECK_PYTHON
+@test -n "$(PYTHON)" || { echo "error: the course needs Python 3.11 or newer, and none is on PATH (python3 is $$(python3 --version 2>&1 || echo missing)). Install one (https://www.python.org/downloads/), then run make again, or name it: make book PYTHON=/path/to/python3.12"; exit 1; }
+@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "error: $(PYTHON) is $$($(PYTHON) --version 2>&1); the course needs Python 3.11 or newer. Name another: make book PYTHON=python3.12"; exit 1; }
+endef
+
 $(BIN)/python:
-	@test -n "$(PYTHON)" || { echo "error: the course needs Python 3.11 or newer, and none is on PATH (python3 is $$(python3 --version 2>&1 || echo missing)). Install one (https://www.python.org/downloads/), then run make again, or name it: make book PYTHON=/path/to/python3.12"; exit 1; }
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "error: $(PYTHON) is $$($(PYTHON) --version 2>&1); the course needs Python 3.11 or newer. Name another: make book PYTHON=python3.12"; exit 1; }
+	$(CHECK_PYTHON)
 	@echo "Creating $(VENV) with $$($(PYTHON) --version)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
@@ -69,7 +74,7 @@ BOUNDS_TESTS := tests/test_data.py tests/test_charts.py tests/test_crime.py test
   tests/test_practices.py tests/test_program287g.py tests/test_assign.py tests/test_gradebook.py \
   tests/test_ice.py tests/test_offline_guard.py tests/test_grading.py
 test-bounds:
-	@test -n "$(PYTHON)" || { echo "error: the course needs Python 3.11 or newer, and none is on PATH"; exit 1; }
+	$(CHECK_PYTHON)
 	rm -rf .venv-lowest && $(PYTHON) -m venv .venv-lowest
 	.venv-lowest/bin/python -m pip install --quiet --upgrade "pip>=24"
 	grep -v '^-e ' requirements/lowest.lock > .venv-lowest/lowest.txt
