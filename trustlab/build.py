@@ -12,8 +12,20 @@ plus the virtual environment's install stamp, so an edit to a chapter, a dataset
 bibliography, the configuration, the course package or its static files, or a new install of
 the pinned packages, always builds. The record is written only after a build that succeeded.
 
+Two editions are built, each by its own Sphinx run, at the same time (on two cores a one-page
+rebuild of both takes about as long as one): English into ``_build/html`` in this process, and
+Spanish (``language = "es"``, the catalogues in ``locales/es/LC_MESSAGES``) in a second process
+into ``_build/es/html``, whose pages are then copied to ``_build/html/es``. The two share the
+notebook execution cache: a Spanish chapter differs from the English one by a hidden first cell
+(``trustlab.i18n.use("es")``), so each edition's results are cached apart, while a page that
+stays English (a data lab) is executed once for both. The English build also writes each
+page's message template to ``_build/gettext`` (``make translations`` merges them into the
+catalogues), and at the end the build says how many messages of the translated pages the
+catalogues lack.
+
 Options: ``--force`` builds even when nothing changed; ``--check`` only reports whether a
-build is needed (exit status 1 if it is).
+build is needed (exit status 1 if it is); ``--edition en`` or ``--edition es`` builds one
+edition only (no record is written: the next full build builds both).
 """
 
 from __future__ import annotations
@@ -21,6 +33,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -77,7 +91,11 @@ def build_jobs() -> int:
                       else (os.cpu_count() or 1)))
 
 
-def run_jupyter_book() -> int:
+SPANISH_OUT = Path("_build") / "es" / "html"   # built here, then copied to _build/html/es
+SPANISH_IN_BOOK = Path("_build") / "html" / "es"
+
+
+def run_jupyter_book(edition: str = "en") -> int:
     import jupyter_book.sphinx as jbsphinx
     from jupyter_book.cli.main import main as jb
 
@@ -86,9 +104,15 @@ def run_jupyter_book() -> int:
     original = jbsphinx.build_sphinx
     jobs = build_jobs()
 
-    def build_sphinx(*args, **kwargs):
+    def build_sphinx(sourcedir, outputdir, *args, **kwargs):
         kwargs["jobs"] = jobs
-        return original(*args, **kwargs)
+        if edition != "en":
+            outputdir = ROOT / SPANISH_OUT
+            kwargs["confoverrides"] = {
+                **(kwargs.get("confoverrides") or {}), "language": edition,
+                # one cache for both editions (see the module's docstring)
+                "nb_execution_cache_path": str(ROOT / "_build" / ".jupyter_cache")}
+        return original(sourcedir, outputdir, *args, **kwargs)
 
     jbsphinx.build_sphinx = build_sphinx
     try:
@@ -100,7 +124,86 @@ def run_jupyter_book() -> int:
         return 1
     finally:
         jbsphinx.build_sphinx = original
+    if edition != "en":
+        sync_tree(ROOT / SPANISH_OUT, ROOT / SPANISH_IN_BOOK)
     return 0
+
+
+def sync_tree(src: Path, dst: Path) -> int:
+    """Make ``dst`` a copy of ``src``, copying only files whose size or time differ and
+    deleting what ``src`` no longer has. Returns how many files were copied."""
+    copied = 0
+    keep: set[Path] = set()
+    for folder, _dirs, files in os.walk(src):
+        rel = Path(folder).relative_to(src)
+        (dst / rel).mkdir(parents=True, exist_ok=True)
+        keep.add(dst / rel)
+        for name in files:
+            a, b = Path(folder) / name, dst / rel / name
+            keep.add(b)
+            sa = a.stat()
+            try:
+                sb = b.stat()
+                same = sb.st_size == sa.st_size and sb.st_mtime_ns == sa.st_mtime_ns
+            except OSError:
+                same = False
+            if not same:
+                shutil.copy2(a, b)
+                copied += 1
+    for folder, _dirs, files in os.walk(dst, topdown=False):
+        for name in files:
+            if Path(folder) / name not in keep:
+                (Path(folder) / name).unlink()
+        if Path(folder) not in keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    return copied
+
+
+def start_spanish(force: bool) -> subprocess.Popen:
+    """The Spanish edition's build, in a second process (its output goes to a log file that
+    is printed when it ends)."""
+    log = ROOT / "_build" / "es" / "build.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    out = open(log, "w", encoding="utf-8")  # noqa: SIM115 (closed by finish_spanish)
+    proc = subprocess.Popen([sys.executable, "-m", "trustlab.build", "--edition", "es"]
+                            + (["--force"] if force else []),
+                            stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+    proc.trustlab_log = (out, log)  # type: ignore[attr-defined]
+    return proc
+
+
+def finish_spanish(proc: subprocess.Popen) -> int:
+    code = proc.wait()
+    out, log = proc.trustlab_log  # type: ignore[attr-defined]
+    out.close()
+    text = log.read_text(encoding="utf-8", errors="replace")
+    print("\n=== The Spanish edition (_build/html/es) ===")
+    if code == 0:
+        lines = [ln for ln in text.splitlines() if "build succeeded" in ln or "warning" in ln]
+        print("\n".join(lines[-5:]) or "built.")
+    else:
+        print(text[-8000:])
+        print(f"The Spanish edition's build failed (exit status {code}); its whole log is "
+              f"{log}.")
+    return code
+
+
+def translation_report() -> None:
+    """How many messages of the translated pages are missing from, or fuzzy in, the Spanish
+    catalogues (the tests fail on any)."""
+    from . import i18n
+
+    try:
+        problems = i18n.edition_problems(ROOT)
+    except Exception as e:  # a report, never a reason to fail the build
+        print(f"(The translation report could not be made: {e})")
+        return
+    if problems:
+        print(f"\nThe Spanish edition lacks {len(problems)} translation(s); those passages "
+              "show in English. Run `make translations` (marks changed messages fuzzy), "
+              "translate them in locales/es/LC_MESSAGES, then make book. The first:")
+        for p in problems[:5]:
+            print("  " + p)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,7 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="build even if nothing changed")
     parser.add_argument("--check", action="store_true",
                         help="only say whether a build is needed (exit status 1 if it is)")
+    parser.add_argument("--edition", choices=["en", "es"],
+                        help="build one edition only (default: both)")
     args = parser.parse_args(argv)
+    if args.edition:
+        return run_jupyter_book(args.edition)
     start = time.perf_counter()
     digest, count = inputs_digest(ROOT)
     if not args.force and up_to_date(ROOT, digest):
@@ -122,8 +229,15 @@ def main(argv: list[str] | None = None) -> int:
         print("A build is needed: a file the book is built from changed since the last build.")
         return 1
     (ROOT / STAMP).unlink(missing_ok=True)
-    code = run_jupyter_book()
+    spanish = start_spanish(args.force)
+    code = 1
+    try:
+        code = run_jupyter_book("en")
+    finally:
+        es_code = finish_spanish(spanish)
+    code = code or es_code
     if code == 0:
+        translation_report()
         # The inputs as they were when the build started: an edit made during the build makes
         # the next build run.
         (ROOT / STAMP).write_text(digest + "\n", encoding="utf-8")

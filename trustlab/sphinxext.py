@@ -31,6 +31,7 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 
 from . import __version__
+from .i18n import translator
 from .reads import ENV as READS_ENV
 from .reads import FAST_EXIT_ENV
 
@@ -70,18 +71,20 @@ def _chart_title(spec: dict) -> str:
     return str(title or "").strip()
 
 
-def table_html(table: dict, chart_id: str) -> str:
+def table_html(table: dict, chart_id: str, lang: str = "en") -> str:
     """A chart's data table (``usermeta.trustlab.table``) as HTML: a caption, column headers
     with ``scope``, in a focusable container that scrolls sideways on small screens."""
+    t = translator(lang)
     esc = html.escape
     cols = table.get("columns", [])
     rows = table.get("rows", [])
     head = "".join(f'<th scope="col">{esc(str(c))}</th>' for c in cols)
     body = "".join("<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in r) + "</tr>"
                    for r in rows)
-    caption = esc(str(table.get("caption") or "Data in the chart"))
+    caption = esc(str(table.get("caption") or t("Data in the chart")))
+    summary = esc(t("Data table ({n} rows)").format(n=len(rows)))
     return (
-        f'<details class="trustlab-chart-table"><summary>Data table ({len(rows)} rows)</summary>'
+        f'<details class="trustlab-chart-table"><summary>{summary}</summary>'
         f'<div class="trustlab-table-scroll" role="region" tabindex="0" '
         f'aria-labelledby="{chart_id}-table-caption">'
         f'<table><caption id="{chart_id}-table-caption">{caption}</caption>'
@@ -242,6 +245,8 @@ def chart_html(spec: dict, spec_dir: Path | None = None) -> str:
     text = _dumps(spec)
     chart_id = "chart-" + hashlib.sha1(text.encode()).hexdigest()[:10]
     meta = (spec.get("usermeta") or {}).get("trustlab") or {}
+    lang = meta.get("lang", "en")  # the language the chart was made in (trustlab.i18n)
+    t = translator(lang)
     table = meta.get("table")
     if table is not None:  # printed as HTML below: the browser does not need it twice
         spec = dict(spec, usermeta=dict(spec["usermeta"],
@@ -269,7 +274,8 @@ def chart_html(spec: dict, spec_dir: Path | None = None) -> str:
                 tmp = target.with_suffix(f".{os.getpid()}.tmp")
                 tmp.write_text(content, encoding="utf-8")
                 os.replace(tmp, target)
-    title = html.escape(_chart_title(spec) or "Chart", quote=True)
+    title = html.escape(_chart_title(spec) or t("Chart"), quote=True)
+    desc_label = html.escape(t("Text description"))
     desc = spec.get("description", "")
     live = ""
     if meta.get("live"):
@@ -282,9 +288,9 @@ def chart_html(spec: dict, spec_dir: Path | None = None) -> str:
         f'<div class="trustlab-chart-target"></div>'
         + ("" if vega_attr else f'<script type="application/json">{safe}</script>')
         + f'{live}'
-        f'<details class="trustlab-chart-desc"><summary>Text description</summary>'
+        f'<details class="trustlab-chart-desc"><summary>{desc_label}</summary>'
         f'<p id="{chart_id}-desc">{html.escape(desc)}</p></details>'
-        + (table_html(table, chart_id) if table is not None else "")
+        + (table_html(table, chart_id, lang) if table is not None else "")
         + "</div>"
     )
 
@@ -858,10 +864,11 @@ def _plain(fragment: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
 
 
-def accessible_body(body: str) -> str:
+def accessible_body(body: str, lang: str = "en") -> str:
     """Rewrite a page body: citation entries become list items; empty corner header cells
     become data cells; a wide table not already in a scrolling container gets one (named
     by its caption, focusable so keyboard users can scroll it)."""
+    t = translator(lang)
     body = body.replace(_BIBLIOENTRY, 'role="listitem"')
     body = _EMPTY_TH.sub(lambda m: f"<td{m.group(1) or ''}></td>", body)
 
@@ -877,23 +884,29 @@ def accessible_body(body: str) -> str:
             return m.group(0)
         count += 1
         cap = _CAPTION.search(m.group(0))
-        label = html.escape(_plain(cap.group(1)) if cap else f"Table {count}", quote=True)
+        label = html.escape(_plain(cap.group(1)) if cap else t("Table {n}").format(n=count),
+                            quote=True)
         return (f'<div class="trustlab-table-scroll" role="region" tabindex="0" '
                 f'aria-label="{label}">{m.group(0)}</div>')
 
     return _TABLE.sub(wrap, body)
 
 
-def accessible_toctree(toc: str) -> str:
+def accessible_toctree(toc: str, lang: str = "en") -> str:
     """Give every sidebar toggle a name: "Sub-pages of <section>"."""
-    return _SUMMARY.sub(lambda m: m.group(1) + '<span class="visually-hidden">Sub-pages of '
-                        + html.escape(_plain(m.group(2))) + "</span>", toc)
+    t = translator(lang)
+    return _SUMMARY.sub(lambda m: m.group(1) + '<span class="visually-hidden">'
+                        + html.escape(t("Sub-pages of {section}").format(
+                            section=_plain(m.group(2)))) + "</span>", toc)
 
 
 def _accessible_page(app: Sphinx, pagename: str, templatename: str, context: dict,
                      doctree: Any) -> None:
+    from .editions import language
+
+    lang = language(app)
     if isinstance(context.get("body"), str):
-        context["body"] = accessible_body(context["body"])
+        context["body"] = accessible_body(context["body"], lang)
     make_toc = context.get("generate_toctree_html")
     if callable(make_toc) and not getattr(make_toc, "_trustlab", False):
         def generate_toctree_html(*args: Any, **kwargs: Any) -> Any:
@@ -903,7 +916,7 @@ def _accessible_page(app: Sphinx, pagename: str, templatename: str, context: dic
                 return out
             from markupsafe import Markup  # the sidebar is written into the page as is
 
-            return Markup(accessible_toctree(str(out)))
+            return Markup(accessible_toctree(str(out), lang))
         generate_toctree_html._trustlab = True  # type: ignore[attr-defined]
         context["generate_toctree_html"] = generate_toctree_html
 
@@ -957,7 +970,7 @@ def _expand_review(app: Sphinx, docname: str, source: list[str]) -> None:
 
 def datasheets_markdown() -> str:
     """MyST text with one datasheet section per dataset in the data package."""
-    from . import data
+    from . import data, editions
 
     out: list[str] = []
     for res in data.package().get("resources", []):
@@ -970,7 +983,10 @@ def datasheets_markdown() -> str:
             facts.append(f"{len(data.load(name)):,} rows")
         if lic:
             facts.append(f"licence: {lic}")
-        out += [" · ".join(facts), "", res.get("description", ""), ""]
+        # The datasheet's prose stays in English in the Spanish edition (the page says so);
+        # its heading and the field descriptions are translated (trustlab/editions.py).
+        out += [f"::::{{container}} {editions.ENGLISH_ONLY}", "", " · ".join(facts), "",
+                res.get("description", ""), ""]
         for key, label in (("what", "What it is"), ("publisher", "Who published it"),
                            ("period", "Period covered"), ("how_built", "How it was built"),
                            ("limits", "Known limits"), ("update", "How to update it")):
@@ -981,6 +997,12 @@ def datasheets_markdown() -> str:
             keys = data.sources_of(name)
             if keys:
                 out += [f"**Sources cited in its rows.** {{cite:p}}`{','.join(keys)}`", ""]
+        elif res.get("sources"):
+            srcs = "; ".join(f"[{s.get('title', s.get('path'))}]({s['path']})"
+                             if s.get("path") else s.get("title", "") for s in res["sources"])
+            out += [f"**Source.** {srcs}", ""]
+        out += ["::::", ""]
+        if "schema" in res:
             rows = [":::{list-table}", ":header-rows: 1", ":widths: 20 12 68", "",
                     "* - Column", "  - Type", "  - Meaning"]
             for f in data.schema(name)["fields"]:
@@ -990,10 +1012,6 @@ def datasheets_markdown() -> str:
                 rows += [f"* - `{f['name']}`", f"  - {f.get('type', 'string')}",
                          f"  - {meaning or '—'}"]
             out += rows + [":::", ""]
-        elif res.get("sources"):
-            srcs = "; ".join(f"[{s.get('title', s.get('path'))}]({s['path']})"
-                             if s.get("path") else s.get("title", "") for s in res["sources"])
-            out += [f"**Source.** {srcs}", ""]
     return "\n".join(out)
 
 
@@ -1038,6 +1056,8 @@ def setup(app: Sphinx) -> dict:
     app.setup_extension("trustlab.slim")
     # Math as MathML made at build time: no MathJax on any page (trustlab/mathml.py).
     app.setup_extension("trustlab.mathml")
+    # The Spanish edition: message templates, notices, links between editions.
+    app.setup_extension("trustlab.editions")
     app.connect("config-inited", _write_bundle)
     app.add_config_value("trustlab_assets", "", "html")
     app.connect("config-inited", _assets_digest)

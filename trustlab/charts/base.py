@@ -16,7 +16,8 @@ import math
 import altair as alt
 import pandas as pd
 
-from .. import data
+from .. import data, i18n
+from ..i18n import translator
 
 # Every colour has at least 3:1 contrast with the charts' white background (WCAG 1.4.11 for
 # marks); text drawn in a chart needs 4.5:1: use ``text_color``. Charts keep a white
@@ -68,15 +69,17 @@ alt.data_transformers.register("trustlab", _json_safe_values)
 alt.data_transformers.enable("trustlab")
 
 
-def source_text(*names: str) -> str:
-    """"Source: ..." from the data-package entries of the datasets a chart uses."""
+def source_text(*names: str, lang: str | None = None) -> str:
+    """"Source: ..." from the data-package entries of the datasets a chart uses (the titles
+    of the sources stay as their publishers wrote them)."""
     titles: list[str] = []
     for name in names:
         for src in data.resource(name).get("sources", []):
             t = src.get("title")
             if t and t not in titles:
                 titles.append(t)
-    return "Source: " + "; ".join(titles) + "." if titles else ""
+    t = translator(lang)
+    return t("Source:") + " " + "; ".join(titles) + "." if titles else ""
 
 
 def contrast(fg: str, bg: str = BACKGROUND) -> float:
@@ -102,9 +105,10 @@ def text_color(color: str, minimum: float = 4.5) -> str:
     return "#000000"
 
 
-def table_data(df: pd.DataFrame, caption: str) -> dict:
+def table_data(df: pd.DataFrame, caption: str, lang: str | None = None) -> dict:
     """A chart's data table (what its tooltips show, as text), stored in the spec for the
-    book to print under the chart: readers without a mouse get every tooltip's content."""
+    book to print under the chart: readers without a mouse get every tooltip's content.
+    Dates are written in ``lang``; numbers the same way in both languages."""
     def cell(v) -> str:
         if v is None or (isinstance(v, float) and math.isnan(v)):
             return "–"
@@ -113,7 +117,7 @@ def table_data(df: pd.DataFrame, caption: str) -> dict:
         if isinstance(v, int):
             return f"{v:,}" if abs(v) >= 10000 else str(v)
         if isinstance(v, pd.Timestamp):
-            return f"{v.day} {v:%B %Y}"
+            return i18n.date(v, "day", lang)
         return str(v)
     return {"caption": caption, "columns": [str(c) for c in df.columns],
             "rows": [[cell(v) for v in row] for row in df.itertuples(index=False)]}
@@ -122,7 +126,8 @@ def table_data(df: pd.DataFrame, caption: str) -> dict:
 def finish(chart: alt.TopLevelMixin, *, title: str | list[str], description: str,
            datasets: list[str], subtitle: str | None = None, table: pd.DataFrame | None = None,
            table_caption: str | None = None, live: str | None = None,
-           live_name: str | None = None, narrow: dict | None = None) -> alt.TopLevelMixin:
+           live_name: str | None = None, narrow: dict | None = None,
+           lang: str | None = None) -> alt.TopLevelMixin:
     """Give a chart its title, source line and text description (required: it is alt text),
     and what the book needs to make it usable without a mouse or without sight:
 
@@ -138,16 +143,21 @@ def finish(chart: alt.TopLevelMixin, *, title: str | list[str], description: str
       runtime when the chart's box is narrower than 640 px (the designed width), before its
       generic fitting (widths shrunk to fit, side-by-side views stacked, titles re-wrapped,
       legends wrapped).
+    * ``lang``: the language of the source line and of the table's default caption (the
+      caller passes every other text already in that language).
       Keys are spec paths as in the spec (``{"vconcat": [{"height": 160}, {}]}`` changes
       the first view; lists are merged item by item).
     """
     if not description.strip():
         raise ValueError("every chart needs a text description saying what it shows")
-    lines = [s for s in (subtitle, source_text(*datasets)) if s]
+    t = translator(lang)
+    lines = [s for s in (subtitle, source_text(*datasets, lang=lang)) if s]
     chart = chart.properties(title=alt.Title(title, subtitle=lines), description=description)
     meta: dict = {}
     if table is not None:
-        meta["table"] = table_data(table, table_caption or f"Data in the chart: {title}")
+        name = " ".join(title) if isinstance(title, list) else title
+        meta["table"] = table_data(table, table_caption or t("Data in the chart: {title}").format(
+            title=name), lang)
     if live is not None:
         if not live_name:
             raise ValueError("a live summary needs live_name, unique on the page")
@@ -155,6 +165,8 @@ def finish(chart: alt.TopLevelMixin, *, title: str | list[str], description: str
         meta["live"] = live_name
     if narrow:
         meta["narrow"] = narrow
+    if i18n.resolve(lang) != "en":  # the book writes the chart's own words in its language
+        meta["lang"] = i18n.resolve(lang)
     if meta:
         chart.usermeta = {"trustlab": meta}
     return chart
@@ -172,13 +184,10 @@ def wrap_subtitle(chart: alt.TopLevelMixin, width: int = WIDTH) -> alt.TopLevelM
     return chart.properties(title=alt.Title(title.text, subtitle=wrapped))
 
 
-def when(ts: pd.Timestamp, precision: str) -> str:
-    """A date as precisely as its source gave it: "2012", "May 2012" or "4 May 2012"."""
-    if precision == "year":
-        return f"{ts.year}"
-    if precision == "month":
-        return ts.strftime("%B %Y")
-    return f"{ts.day} {ts.strftime('%B %Y')}"
+def when(ts: pd.Timestamp, precision: str, lang: str | None = None) -> str:
+    """A date as precisely as its source gave it: "2012", "May 2012" or "4 May 2012" (in
+    Spanish "mayo de 2012", "4 de mayo de 2012")."""
+    return i18n.date(ts, precision, lang)
 
 
 def param_names(spec: dict) -> list[str]:

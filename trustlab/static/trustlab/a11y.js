@@ -9,6 +9,8 @@
   // Start from the theme's own default instead (this runs before the theme's script).
   if (!root.dataset.mode) { root.dataset.mode = root.dataset.defaultMode || "auto"; }
 
+  var ES = /^es\b/.test(document.documentElement.lang || "");  // the Spanish edition
+
   function fix() {
     // The search button is named "Search" but shows "Search Ctrl+K": a voice-control user
     // saying what they see would not match its name (WCAG 2.5.3). Name it by its text.
@@ -20,11 +22,12 @@
     var side = document.getElementById("pst-primary-sidebar");
     if (side && !side.hasAttribute("role")) {
       side.setAttribute("role", "navigation");
-      side.setAttribute("aria-label", "Course");
+      side.setAttribute("aria-label", ES ? "Curso" : "Course");
     }
     // The "toggle primary sidebar" button in the article header has a tooltip but no name.
     document.querySelectorAll("button.sidebar-toggle:not([aria-label])").forEach(function (b) {
-      b.setAttribute("aria-label", b.getAttribute("title") || "Toggle the sidebar");
+      b.setAttribute("aria-label", b.getAttribute("title") ||
+        (ES ? "Mostrar u ocultar la barra lateral" : "Toggle the sidebar"));
     });
   }
   if (document.readyState === "loading") {

@@ -34,6 +34,16 @@
   var BASE = here.replace(/[^/]*$/, "");
   var QUERY = here.indexOf("?") < 0 ? "" : here.slice(here.indexOf("?")).replace(/#.*$/, "");
   var RUNTIME = "vega-runtime.js", LITE = "vega-lite-bundle.js";
+  // The runtime's own words, in the page's language (the book's two editions: en, es).
+  var WORDS = {
+    en: { chart: "Chart", scrolls: " (scrolls sideways)",
+          failed: "This chart could not be drawn ({why}). Its text description and data table below say what it shows.",
+          noScript: "its script did not load" },
+    es: { chart: "Gráfico", scrolls: " (se desplaza hacia los lados)",
+          failed: "No se pudo dibujar este gráfico ({why}). Su descripción en texto y su tabla de datos, abajo, dicen lo que muestra.",
+          noScript: "su código no se cargó" }
+  };
+  var W = WORDS[(document.documentElement.lang || "en").slice(0, 2)] || WORDS.en;
 
   // ---------------------------------------------------------------- loading on demand
   var scripts = {};
@@ -183,7 +193,7 @@
     var paras = [];
     lines.forEach(function (l) {
       l = String(l);
-      if (!paras.length || /^Source/.test(l)) { paras.push(l); }
+      if (!paras.length || /^(Source|Fuente):/.test(l)) { paras.push(l); }
       else { paras[paras.length - 1] += " " + l; }
     });
     return paras.reduce(function (acc, p) { return acc.concat(wrapText(p, chars)); }, []);
@@ -565,7 +575,7 @@
       else {
         target.setAttribute("tabindex", "0");
         target.setAttribute("role", "group");
-        target.setAttribute("aria-label", (el.dataset.title || "Chart") + " (scrolls sideways)");
+        target.setAttribute("aria-label", (el.dataset.title || W.chart) + W.scrolls);
       }
       el.dataset.fitWidth = String(avail);
       el.dataset.fitPasses = String(pass);  // measured re-draws after the first drawing
@@ -599,8 +609,7 @@
       return draw(entry);
     }).catch(function (err) {
       el.dataset.rendered = "error";
-      target.textContent = "This chart could not be drawn (" + err.message +
-        "). Its text description and data table below say what it shows.";
+      target.textContent = W.failed.replace("{why}", err.message);
       console.error(err);
     });
     return el.drawn;
@@ -668,8 +677,7 @@
         var target = el.querySelector(".trustlab-chart-target");
         el.dataset.rendered = "error";
         if (target) {
-          target.textContent = "This chart could not be drawn (its script did not load). " +
-            "Its text description and data table below say what it shows.";
+          target.textContent = W.failed.replace("{why}", W.noScript);
         }
       });
     });
