@@ -3,6 +3,7 @@
 #   make test    the whole test suite (lint, data, notebooks, exercises, build, browser)
 #   make serve   serve the built book on http://127.0.0.1:8000
 #   make lab     JupyterLab on this machine, for the data labs and exercises
+#   make translations  after an English edit: mark changed Spanish messages fuzzy (locales/es)
 #   make lock    re-resolve requirements/*.in into the role locks (UPGRADE=1: newest versions)
 #   make test-bounds  the package's tests at the lowest versions pyproject.toml allows
 #   make bench   check issue #17's speed and page-weight goals (BENCH_FLAGS=--quick, --pages-only, --suite)
@@ -21,10 +22,10 @@ PORT ?= 8000
 OFFLINE := TRUSTLAB_OFFLINE=1 PYTHONPATH=$(CURDIR)/tools/offline
 BOOK_FLAGS := -W -n --keep-going
 
-.PHONY: test-bounds book test lint serve lab bench lock clean venv exercises notebooks help update-287g
+.PHONY: translations test-bounds book test lint serve lab bench lock clean venv exercises notebooks help update-287g
 
 help:
-	@sed -n '2,11p' Makefile
+	@sed -n '2,12p' Makefile
 
 # One environment, .venv, filled per role from requirements/<role>.lock (see requirements/):
 # make book installs the book role, make test the dev role (everything), make lab the student
@@ -55,6 +56,14 @@ book: venv
 	@echo
 	@echo "The book is built. Open it with:  make serve   (then http://127.0.0.1:$(PORT)/)"
 	@echo "or open this file in a browser:  $(CURDIR)/_build/html/index.html"
+
+# The Spanish edition's catalogues (locales/es/LC_MESSAGES): builds the English edition (which
+# writes each page's messages to _build/gettext), merges them into the catalogues (a changed
+# English message keeps its old translation, marked fuzzy) and lists what needs translating.
+translations: venv
+	$(OFFLINE) $(BIN)/python -m trustlab.build --edition en
+	$(BIN)/python -m trustlab.translations update
+	-$(BIN)/python -m trustlab.translations check
 
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check trustlab tests tools benchmarks

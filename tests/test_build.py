@@ -22,6 +22,12 @@ def html_pages(build: Path) -> list[Path]:
                   if not {"_static", "_sources", "_images"} & set(p.relative_to(build).parts))
 
 
+def static_dir(built_book: Path, page: Path | str) -> Path:
+    """The _static folder a page uses: each edition (English, es/) has its own."""
+    rel = Path(page).relative_to(built_book).as_posix() if Path(page).is_absolute() else str(page)
+    return built_book / ("es/_static" if rel.startswith("es/") else "_static")
+
+
 def toc_files() -> list[str]:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = [toc["root"]]
@@ -76,7 +82,8 @@ def test_every_chart_has_a_text_description(built_book):
             spec = re.search(r'<script type="application/json">(.*?)</script>', block, re.S)
             if spec is None:  # a large chart: its compiled spec is a file of the book
                 name = re.search(r'data-vega="(specs/vg-[0-9a-f]{16}\.json)"', block).group(1)
-                text = (built_book / "_static" / "trustlab" / name).read_text(encoding="utf-8")
+                text = (static_dir(built_book, page) / "trustlab" / name).read_text(
+                    encoding="utf-8")
             else:
                 text = spec.group(1).replace("<\\/", "</")
             assert json.loads(text)["$schema"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from conftest import open_page, wait_for_charts
-from test_build import html_pages
+from test_build import html_pages, static_dir
 
 from trustlab.chartfit import PHONE_BOX, narrow_spec
 
@@ -28,8 +28,8 @@ def chart_specs(built_book):
 def test_every_chart_has_a_phone_layout_compiled_to_vega(built_book):
     specs = chart_specs(built_book)
     assert sum(len(v) for v in specs.values()) >= 17
-    folder = built_book / "_static" / "trustlab"
     for page, pairs in specs.items():
+        folder = static_dir(built_book, page) / "trustlab"
         for _lite, narrow in pairs:
             vg = json.loads((folder / narrow).read_text())
             assert vg.get("$schema", "").startswith("https://vega.github.io/schema/vega/"), \
@@ -43,9 +43,9 @@ def test_the_build_fits_charts_exactly_as_the_runtime_does(browser, server, buil
     specs = chart_specs(built_book)
     page, _, errors = open_page(browser, f"{server}/book/03-crime/index.html", width=375)
     wait_for_charts(page)
-    folder = built_book / "_static" / "trustlab"
     differ, scaled = [], 0
     for name, pairs in specs.items():
+        folder = static_dir(built_book, name) / "trustlab"
         for lite, narrow in pairs:
             spec = json.loads((folder / lite).read_text())
             scale = json.loads((folder / narrow).read_text())["usermeta"]["trustlabScale"]

@@ -271,14 +271,56 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict,
     alternate = f'<link rel="alternate" hreflang="{other}" href="{html.escape(href)}">\n'
     context["metatags"] = context.get("metatags", "") + alternate
     if lang != "en" and isinstance(context.get("body"), str):
+        if pagename in i18n.TRANSLATED:
+            context["body"] = fix_citation_links(context["body"])
         context["body"] = context["body"].replace(
             f'class="{ENGLISH_ONLY} docutils container"',
             f'class="{ENGLISH_ONLY} docutils container" lang="en"')
         if doctree is not None and "trustlab-english-page" in doctree.get("classes", []):
             context["body"] = f'<div lang="en">{context["body"]}</div>'
-            context["body"] = context["body"].replace(
-                '<div class="admonition note trustlab-edition-note">',
-                f'<div class="admonition note trustlab-edition-note" lang="{lang}">')
+            context["body"] = re.sub(r'<div class="([^"]*\btrustlab-edition-note\b[^"]*)">',
+                                     rf'<div class="\1" lang="{lang}">', context["body"])
+
+
+_CITE_SPAN = re.compile(r'<span class="bibtex-citation" id="([^"]+)">(.*?)</span>', re.S)
+_CITATION = re.compile(r'(<div class="citation" id="([^"]+)"[^>]*>)(.*?)(<p>)', re.S)
+_BACKLINK = re.compile(r'<a role="doc-backlink" href="#[^"]*">')
+
+
+def fix_citation_links(body: str) -> str:
+    """A translated paragraph is parsed again, so its citations get new ids (some repeated),
+    while the reference list's back-links keep the English page's ids. Give every citation in
+    the page a unique id, and point each reference's back-links at the citations of it."""
+    to: dict[str, list[str]] = {}
+    count = 0
+
+    def span(m: re.Match) -> str:
+        nonlocal count
+        count += 1
+        new = f"cite-{count}"
+        for target in re.findall(r'href="#([^"]+)"', m.group(2)):
+            to.setdefault(target, [])
+            if new not in to[target]:
+                to[target].append(new)
+        return f'<span class="bibtex-citation" id="{new}">{m.group(2)}</span>'
+
+    body = _CITE_SPAN.sub(span, body)
+
+    def citation(m: re.Match) -> str:
+        refs = to.get(m.group(2))
+        inner = m.group(3)
+        if not refs:
+            return m.group(0)
+        if '<span class="backrefs">' in inner:
+            links = ",".join(f'<a role="doc-backlink" href="#{r}">{i}</a>'
+                             for i, r in enumerate(refs, 1))
+            inner = re.sub(r'<span class="backrefs">\(.*?\)</span>',
+                           lambda _: f'<span class="backrefs">({links})</span>', inner, flags=re.S)
+        else:
+            inner = _BACKLINK.sub(f'<a role="doc-backlink" href="#{refs[0]}">', inner)
+        return m.group(1) + inner + m.group(4)
+
+    return _CITATION.sub(citation, body)
 
 
 def _config(app: Sphinx, config: Any) -> None:
