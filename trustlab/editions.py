@@ -320,7 +320,10 @@ def fix_citation_links(body: str) -> str:
             inner = _BACKLINK.sub(f'<a role="doc-backlink" href="#{refs[0]}">', inner)
         return m.group(1) + inner + m.group(4)
 
-    return _CITATION.sub(citation, body)
+    body = _CITATION.sub(citation, body)
+    # The reference list describes English sources in English (their titles, notes, dates).
+    return re.sub(r'<div class="citation" id="([^"]+)" role="listitem">',
+                  r'<div class="citation" id="\1" role="listitem" lang="en">', body)
 
 
 def _config(app: Sphinx, config: Any) -> None:
