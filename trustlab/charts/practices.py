@@ -3,17 +3,55 @@
 Every control is a form control under the chart (keyboard and screen-reader usable); every
 chart carries a data table with its tooltip content and a live sentence stating the result of
 the current view; ``narrow=`` changes keep each chart readable in a 290 px phone column.
+
+Every builder takes ``lang`` ("en" or "es"; the current language by default): the chart's
+text comes from the catalogue ``locales/es/LC_MESSAGES/trustlab/charts-practices.po``. The
+values of controls stay in English (the filters compare them with the data); their labels,
+the data the chart shows and the live sentences are translated.
 """
 
 from __future__ import annotations
 
+import string
 import textwrap
 
 import altair as alt
 import pandas as pd
 
 from .. import data
+from ..i18n import N_, translator
 from .base import finish
+
+# Data values the charts show (legend, axis and menu labels, tooltip and table cells): the
+# catalogue holds every value of these columns (``python -m trustlab.translations update``).
+# Program and agency names that are proper names keep their English form in the catalogue.
+TRANSLATED_DATA = {
+    "programs": ["short_name", "agency", "region", "what_it_does", "evidence_kind",
+                 "evidence_summary", "confidence", "verification_note"],
+    "recommendations": ["short_label", "evidence_strength", "recommended_by"],
+}
+
+# The labels of ``practices.PRACTICES`` and ``practices.CHOICES`` (defined in
+# trustlab/practices.py), marked here for the catalogue; the charts translate them where
+# they show them. Keep in step with trustlab/practices.py.
+_PRACTICE_AND_CHOICE_LABELS = (
+    N_("Public policy"), N_("Language access"), N_("Cultural training"),
+    N_("Community leaders"), N_("Sustained engagement"), N_("Recruitment"), N_("Funding"),
+    N_("U/T visas"), N_("Limits on holds"),
+    N_("Publishes a written policy on cooperation with ICE"),
+    N_("Translates that policy into the main local languages"),
+    N_("Reviews and re-issues it when federal rules change"),
+    N_("Officers don't ask victims and witnesses about status"),
+    N_("Holds people past release only on a judge's warrant"),
+    N_("Tells ICE before releasing people convicted of serious violent crimes"),
+    N_("Has a 287(g) agreement"),
+    N_("Has interpreters and bilingual staff (language-access plan)"),
+    N_("Trains officers in cultural competency"),
+    N_("Meets regularly with immigrant community leaders"),
+    N_("Chief or sheriff takes part in outreach in person"),
+    N_("Has a written U/T visa certification process"),
+    N_("Funds outreach without cutting community policing"),
+)
 
 # ------------------------------------------------------------------------------------------
 # Best practices (chapter 5): builders for this chapter go below this banner.
@@ -21,7 +59,7 @@ from .base import finish
 
 # Evidence of a program's results. The light grey once used for "none found" had 1.9:1
 # contrast on white; every mark colour here has at least 3:1 (tests/test_practices.py).
-PROGRAM_EVIDENCE = ["evaluation", "descriptive", "none found"]
+PROGRAM_EVIDENCE = [N_("evaluation"), N_("descriptive"), N_("none found")]  # data values
 PROGRAM_EVIDENCE_COLORS = ["#1b9e77", "#1f6fb2", "#767676"]
 
 # Colours for the kinds of evidence behind a recommendation (order of
@@ -34,19 +72,19 @@ MEETS_COLOR, NOT_YET_COLOR = "#1b7a3d", "#b23b3b"  # text: 5.4:1 and 5.9:1 on wh
 # A few words per recommendation for the policy builder's live sentence (which lists what is
 # still missing, so it must stay short). A recommendation not listed uses its short label.
 REC_SHORT = {
-    "r01_written_policy": "a written policy",
-    "r02_translate_policy": "translation",
-    "r03_update_policy": "updates",
-    "r04_no_status_inquiry": "no status questions",
-    "r05_judicial_warrant_holds": "judicial warrants for holds",
-    "r06_serious_crime_cooperation": "serious-crime cooperation",
-    "r07_no_civil_enforcement": "no 287(g)",
-    "r08_language_access": "interpreters",
-    "r09_cultural_training": "training",
-    "r10_advisory_council": "an advisory council",
-    "r11_leader_presence": "the chief in person",
-    "r12_u_t_certification": "U/T certification",
-    "r13_protect_funding": "protected funding",
+    "r01_written_policy": N_("a written policy"),
+    "r02_translate_policy": N_("translation"),
+    "r03_update_policy": N_("updates"),
+    "r04_no_status_inquiry": N_("no status questions"),
+    "r05_judicial_warrant_holds": N_("judicial warrants for holds"),
+    "r06_serious_crime_cooperation": N_("serious-crime cooperation"),
+    "r07_no_civil_enforcement": N_("no 287(g)"),
+    "r08_language_access": N_("interpreters"),
+    "r09_cultural_training": N_("training"),
+    "r10_advisory_council": N_("an advisory council"),
+    "r11_leader_presence": N_("the chief in person"),
+    "r12_u_t_certification": N_("U/T certification"),
+    "r13_protect_funding": N_("protected funding"),
 }
 
 
@@ -72,11 +110,102 @@ def _js(text: str) -> str:
     return "'" + str(text).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def programs_explorer(df: pd.DataFrame | None = None) -> alt.Chart:
+class _E(str):
+    """A Vega expression to splice into a message by :func:`_tokens` (not formatted as text)."""
+
+
+def _tokens(message: str, **values) -> list[tuple[bool, str]]:
+    """A (translated) message as pieces of a Vega string expression: ``(False, text)`` for
+    text, ``(True, expression)`` for each ``{name}`` whose value is an :class:`_E`; other
+    values are formatted into the text with the message's format spec."""
+    out: list[tuple[bool, str]] = []
+    for text, field, spec, conv in string.Formatter().parse(message):
+        if text:
+            out.append((False, text))
+        if field is None:
+            continue
+        value = values[field]
+        if isinstance(value, _E):
+            out.append((True, str(value)))
+        else:
+            value = repr(value) if conv == "r" else str(value) if conv == "s" else value
+            out.append((False, format(value, spec or "")))
+    merged: list[tuple[bool, str]] = []
+    for is_expr, piece in out:
+        if merged and not is_expr and not merged[-1][0]:
+            merged[-1] = (False, merged[-1][1] + piece)
+        else:
+            merged.append((is_expr, piece))
+    return merged
+
+
+def _concat(tokens: list[tuple[bool, str]]) -> str:
+    """Vega expression joining the pieces with ``+``."""
+    return " + ".join(piece if is_expr else _js(piece) for is_expr, piece in tokens) or "''"
+
+
+def _vega(message: str, **values) -> str:
+    """A (translated) message as one Vega string expression (see :func:`_tokens`)."""
+    return _concat(_tokens(message, **values))
+
+
+def _either(cond: str, a: list[tuple[bool, str]], b: list[tuple[bool, str]]) -> str:
+    """Vega expression for ``cond ? a : b`` (two whole sentences), with the words they share
+    at the start written once, before the choice."""
+    head: list[tuple[bool, str]] = []
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        head.append(a[i])
+        i += 1
+    a, b = list(a[i:]), list(b[i:])
+    if a and b and not a[0][0] and not b[0][0]:
+        common = len(_common_prefix(a[0][1], b[0][1]))
+        if common:
+            head.append((False, a[0][1][:common]))
+            a[0] = (False, a[0][1][common:])
+            b[0] = (False, b[0][1][common:])
+            a = [x for x in a if x != (False, "")]
+            b = [x for x in b if x != (False, "")]
+    tail = f"({cond} ? {_concat(a)} : {_concat(b)})"
+    return " + ".join([_concat(head), tail]) if head else tail
+
+
+def _common_prefix(x: str, y: str) -> str:
+    n = 0
+    while n < min(len(x), len(y)) and x[n] == y[n]:
+        n += 1
+    return x[:n]
+
+
+def _lookup(signal: str, values, t) -> str:
+    """Vega expression for the translated text of a control's (English) value: the signal
+    itself when no value changes (English), otherwise a lookup in an object literal."""
+    table = {v: t(v) for v in values}
+    if all(k == v for k, v in table.items()):
+        return signal
+    return "{" + ", ".join(f"{_js(k)}: {_js(v)}" for k, v in table.items()) + f"}}[{signal}]"
+
+
+def _labelled(options: list[str], labels: list[str]) -> dict:
+    """``labels=`` for a radio or menu whose values stay in English (nothing when the labels
+    equal the values, as in English)."""
+    return {} if list(labels) == list(options) else {"labels": list(labels)}
+
+
+def programs_explorer(df: pd.DataFrame | None = None, *,
+                      lang: str | None = None) -> alt.Chart:
     """Programs (rows) by the practices they illustrate (columns). Menus filter by practice
     and region, a slider by start year, and an Evidence menu highlights one kind of evidence.
-    A live sentence names the programs shown; the data table holds every tooltip."""
+    A live sentence names the programs shown; the data table holds every tooltip.
+
+    ``lang``: the language of the chart's text, "en" or "es"; the current language by
+    default. The menus' values stay in English (the filters compare them with the data)."""
     from .. import practices as pr
+
+    t = translator(lang)
+
+    def tr(value):
+        return t(value) if isinstance(value, str) else value
 
     long = pr.programs_long(df)
     cols = ["program_id", "name", "agency", "place", "state", "region", "year_started",
@@ -84,8 +213,15 @@ def programs_explorer(df: pd.DataFrame | None = None) -> alt.Chart:
             "evidence_kind", "evidence_summary", "confidence", "verification_note"]
     long = long[cols].copy()
     long["year_started"] = long["year_started"].astype("float")
-    long["year_shown"] = long["year_started"].map(lambda y: "unknown" if pd.isna(y)
+    long["year_shown"] = long["year_started"].map(lambda y: t("unknown") if pd.isna(y)
                                                   else str(int(y)))
+    # The English values the controls compare with (the live sentence's filter), by program.
+    english = long.drop_duplicates("program_id").set_index("program_id")[
+        ["region", "evidence_kind", "confidence"]]
+    for c in ["name", "agency", "region", "practice_label", "what_it_does", "evidence_kind",
+              "evidence_summary", "confidence", "verification_note"]:
+        long[c] = long[c].map(tr)
+    practice_names = {k: t(v) for k, v in pr.PRACTICES.items()}
     # Row labels carry '|' where a narrow screen breaks them into lines.
     long["row"] = long["name"].map(lambda s: _lines(s, 18))
     progs = (long.drop_duplicates("program_id")
@@ -93,98 +229,115 @@ def programs_explorer(df: pd.DataFrame | None = None) -> alt.Chart:
     order = progs["row"].tolist()
     years = long["year_started"].dropna()
     lo, hi = int(years.min()), int(years.max())
-    regions = ["Northeast", "Midwest", "South", "West"]
+    regions = [N_("Northeast"), N_("Midwest"), N_("South"), N_("West")]  # values: English
+    region_shown = _lookup("pe_region", regions, t)  # the data's (translated) region
+    evidence_shown = _lookup("pe_evidence", PROGRAM_EVIDENCE, t)
     practice = alt.param(
         name="pe_practice", value="All",
         bind=alt.binding_select(options=["All", *pr.PRACTICES],
-                                labels=["All practices", *pr.PRACTICES.values()],
-                                name="Practice"))
+                                labels=[t("All practices"), *practice_names.values()],
+                                name=t("Practice")))
     region = alt.param(
         name="pe_region", value="All",
         bind=alt.binding_select(options=["All", *regions],
-                                labels=["All regions", *regions], name="Region"))
+                                labels=[t("All regions"), *map(t, regions)],
+                                name=t("Region")))
     year = alt.param(
         name="pe_year", value=hi,
-        bind=alt.binding_range(min=lo, max=hi, step=1, name="Started in or before"))
+        bind=alt.binding_range(min=lo, max=hi, step=1, name=t("Started in or before")))
     evidence = alt.param(
         name="pe_evidence", value="All",
         bind=alt.binding_select(options=["All", *PROGRAM_EVIDENCE],
-                                labels=["All kinds", *PROGRAM_EVIDENCE],
-                                name="Highlight evidence of results"))
+                                labels=[t("All kinds"), *map(t, PROGRAM_EVIDENCE)],
+                                name=t("Highlight evidence of results")))
     chart = (
         alt.Chart(long)
         .transform_filter(
             "(pe_practice == 'All' || indexof(datum.practices, pe_practice) >= 0)"
-            " && (pe_region == 'All' || datum.region == pe_region)"
+            f" && (pe_region == 'All' || datum.region == {region_shown})"
             " && (!isValid(datum.year_started) || datum.year_started <= pe_year)")
         .mark_point(filled=True, size=220)
         .encode(
-            x=alt.X("practice_label:N", title=None, sort=list(pr.PRACTICES.values()),
-                    scale=alt.Scale(domain=list(pr.PRACTICES.values())),
+            x=alt.X("practice_label:N", title=None, sort=list(practice_names.values()),
+                    scale=alt.Scale(domain=list(practice_names.values())),
                     axis=alt.Axis(orient="top", labelAngle=-45, labelLimit=140)),
             y=alt.Y("row:N", title=None, sort=order,
                     axis=alt.Axis(labelLimit=280,
                                   labelExpr="join(split(datum.label, '|'), ' ')")),
-            color=alt.Color("evidence_kind:N", title="Evidence of results",
+            color=alt.Color("evidence_kind:N", title=t("Evidence of results"),
                             legend=alt.Legend(titleLimit=320, direction="vertical"),
-                            scale=alt.Scale(domain=PROGRAM_EVIDENCE,
+                            scale=alt.Scale(domain=[t(k) for k in PROGRAM_EVIDENCE],
                                             range=PROGRAM_EVIDENCE_COLORS)),
-            shape=alt.Shape("confidence:N", title="Verified?",
+            shape=alt.Shape("confidence:N", title=t("Verified?"),
                             legend=alt.Legend(titleLimit=320, direction="vertical"),
-                            scale=alt.Scale(domain=["verified", "reported", "could not verify"],
+                            scale=alt.Scale(domain=[t("verified"), t("reported"),
+                                                    t("could not verify")],
                                             range=["square", "circle", "cross"])),
-            opacity=alt.condition("pe_evidence == 'All' || datum.evidence_kind == pe_evidence",
-                                  alt.value(1.0), alt.value(0.15)),
-            tooltip=[alt.Tooltip("name:N", title="Program"),
-                     alt.Tooltip("agency:N", title="Run by"),
-                     alt.Tooltip("year_shown:N", title="Started"),
-                     alt.Tooltip("region:N", title="Region"),
-                     alt.Tooltip("what_it_does:N", title="What it does"),
-                     alt.Tooltip("evidence_kind:N", title="Evidence"),
-                     alt.Tooltip("evidence_summary:N", title="What is known"),
-                     alt.Tooltip("confidence:N", title="Confidence"),
-                     alt.Tooltip("verification_note:N", title="What was checked")],
+            opacity=alt.condition(
+                f"pe_evidence == 'All' || datum.evidence_kind == {evidence_shown}",
+                alt.value(1.0), alt.value(0.15)),
+            tooltip=[alt.Tooltip("name:N", title=t("Program")),
+                     alt.Tooltip("agency:N", title=t("Run by")),
+                     alt.Tooltip("year_shown:N", title=t("Started")),
+                     alt.Tooltip("region:N", title=t("Region")),
+                     alt.Tooltip("what_it_does:N", title=t("What it does")),
+                     alt.Tooltip("evidence_kind:N", title=t("Evidence")),
+                     alt.Tooltip("evidence_summary:N", title=t("What is known")),
+                     alt.Tooltip("confidence:N", title=t("Confidence")),
+                     alt.Tooltip("verification_note:N", title=t("What was checked"))],
         )
         .add_params(practice, region, year, evidence)
         .properties(width=alt.Step(34), height=alt.Step(26))
     )
     n = len(progs)
     counts = pr.evidence_counts(df)
-    unverified = int((progs["confidence"] == "could not verify").sum())
+    unverified = int((english["confidence"] == "could not verify").sum())
 
     # The live sentence: which programs the current filters keep, computed per program with
     # the same rules as the chart's filter (no lambdas in Vega expressions).
     def keeps(p) -> str:
         year_ok = "true" if pd.isna(p["year_started"]) else f"{int(p['year_started'])} <= pe_year"
+        region_en = english.loc[p["program_id"], "region"]
         return (f"((pe_practice == 'All' || indexof({_js(p['practices'])}, pe_practice) >= 0)"
-                f" && (pe_region == 'All' || pe_region == {_js(p['region'])}) && {year_ok})")
+                f" && (pe_region == 'All' || pe_region == {_js(region_en)}) && {year_ok})")
     rows = [p for _, p in progs.iterrows()]
     shown = "(" + " + ".join(f"({keeps(p)} ? 1 : 0)" for p in rows) + ")"
     names = ("slice(" + " + ".join(f"({keeps(p)} ? {_js(p['name'] + '; ')} : '')"
                                    for p in rows) + ", 0, -2)")
     marked = "(" + " + ".join(
-        f"({keeps(p)} && pe_evidence == {_js(p['evidence_kind'])} ? 1 : 0)" for p in rows) + ")"
-    labels = "{" + ", ".join(f"{_js(k)}: {_js(v)}" for k, v in pr.PRACTICES.items()) + "}"
+        f"({keeps(p)} && pe_evidence == {_js(english.loc[p['program_id'], 'evidence_kind'])}"
+        " ? 1 : 0)" for p in rows) + ")"
+    labels = "{" + ", ".join(f"{_js(k)}: {_js(v)}" for k, v in practice_names.items()) + "}"
+    none_match, any_practice, all_regions = (t("No program matches"), t("any practice"),
+                                             t("all regions"))
+    matches = _E(f"({shown} == 0 ? {_js(none_match)} : "
+                 + _vega(t("{shown} of {total} programs match"), shown=_E(shown), total=n)
+                 + ")")
     live = (
-        f"({shown} == 0 ? 'No program matches' : {shown} + ' of {n} programs match')"
-        f" + ' (' + (pe_practice == 'All' ? 'any practice' : {labels}[pe_practice])"
-        " + ', ' + (pe_region == 'All' ? 'all regions' : pe_region)"
-        " + ', started in or before ' + pe_year + ' or in an unknown year)'"
-        f" + ({shown} == 0 || {shown} > 5 ? '.' : ': ' + {names} + '.')"
-        f" + (pe_evidence == 'All' ? '' : ' Highlighted: ' + {marked} + ' with evidence of"
-        " results \"' + pe_evidence + '\".')")
+        _vega(t("{matches} ({practice}, {region}, started in or before {year} or in an "
+                "unknown year)"),
+              matches=matches,
+              practice=_E(f"(pe_practice == 'All' ? {_js(any_practice)} : "
+                          f"{labels}[pe_practice])"),
+              region=_E(f"(pe_region == 'All' ? {_js(all_regions)} : {region_shown})"),
+              year=_E("pe_year"))
+        + f" + ({shown} == 0 || {shown} > 5 ? '.' : ': ' + {names} + '.')"
+        + " + (pe_evidence == 'All' ? '' : "
+        + _vega(" " + t('Highlighted: {marked} with evidence of results "{kind}".'),
+                marked=_E(marked), kind=_E(evidence_shown))
+        + ")")
     table = pd.DataFrame({
-        "Program": progs["name"],
-        "Run by": progs["agency"],
-        "Started": progs["year_shown"],
-        "Region": progs["region"],
-        "Practices": progs["practices"].map(
-            lambda s: ", ".join(pr.PRACTICES.get(p, p) for p in s.split(";"))),
-        "What it does": progs["what_it_does"],
-        "Evidence": progs["evidence_kind"],
-        "What is known": progs["evidence_summary"],
-        "Confidence": progs["confidence"],
-        "What was checked": progs["verification_note"],
+        t("Program"): progs["name"],
+        t("Run by"): progs["agency"],
+        t("Started"): progs["year_shown"],
+        t("Region"): progs["region"],
+        t("Practices"): progs["practices"].map(
+            lambda s: ", ".join(practice_names.get(p, p) for p in s.split(";"))),
+        t("What it does"): progs["what_it_does"],
+        t("Evidence"): progs["evidence_kind"],
+        t("What is known"): progs["evidence_summary"],
+        t("Confidence"): progs["confidence"],
+        t("What was checked"): progs["verification_note"],
     })
     # Phones: narrower columns with upright labels, program names on up to three lines,
     # smaller marks.
@@ -199,7 +352,7 @@ def programs_explorer(df: pd.DataFrame | None = None) -> alt.Chart:
             "y": {"axis": {"labelExpr": "split(datum.label, '|')", "labelFontSize": 11,
                            "labelLimit": 130}},
             # Two legends side by side under the grid, from the left edge of the labels.
-            "color": {"legend": {"orient": "none", "legendX": -100, "title": "Evidence",
+            "color": {"legend": {"orient": "none", "legendX": -100, "title": t("Evidence"),
                                  "legendY": {"expr": "height + 12"}}},
             "shape": {"legend": {"orient": "none", "legendX": 10,
                                  "legendY": {"expr": "height + 12"}}},
@@ -207,77 +360,97 @@ def programs_explorer(df: pd.DataFrame | None = None) -> alt.Chart:
     }
     return _wrapped(finish(
         chart,
-        title="Programs named as ways to keep immigrant communities' trust",
-        subtitle="Filter with the menus and slider under the chart; the Evidence menu "
-                 "highlights one kind; the data table lists every program in full.",
-        description=(
-            f"Grid of {n} programs and state laws (rows, ordered by start year from {lo} to "
-            f"{hi}) against {len(pr.PRACTICES)} trust-building practices (columns); a mark shows "
-            f"that a program illustrates a practice. Colour gives the evidence of results: "
-            f"{counts['evaluation']} with an evaluation, {counts['descriptive']} with "
-            f"descriptive accounts only and {counts['none found']} with none found. Shape "
-            f"gives verification: {unverified} programs as named could not be verified and "
-            "are drawn as crosses."),
+        title=t("Programs named as ways to keep immigrant communities' trust"),
+        subtitle=t("Filter with the menus and slider under the chart; the Evidence menu "
+                   "highlights one kind; the data table lists every program in full."),
+        description=t(
+            "Grid of {n} programs and state laws (rows, ordered by start year from {lo} to "
+            "{hi}) against {practices} trust-building practices (columns); a mark shows "
+            "that a program illustrates a practice. Colour gives the evidence of results: "
+            "{evaluation} with an evaluation, {descriptive} with descriptive accounts only "
+            "and {none} with none found. Shape gives verification: {unverified} programs as "
+            "named could not be verified and are drawn as crosses.").format(
+            n=n, lo=lo, hi=hi, practices=len(pr.PRACTICES), evaluation=counts["evaluation"],
+            descriptive=counts["descriptive"], none=counts["none found"],
+            unverified=unverified),
         datasets=["programs"],
         table=table,
-        table_caption="Programs and state laws in the chart, by start year: what each does, "
-                      "the evidence of its results and what could be verified.",
-        live=live, live_name="pe_live", narrow=narrow,
+        table_caption=t("Programs and state laws in the chart, by start year: what each "
+                        "does, the evidence of its results and what could be verified."),
+        live=live, live_name="pe_live", narrow=narrow, lang=lang,
     ))
 
 
 def policy_builder(recs: pd.DataFrame | None = None,
-                   defaults: dict[str, bool] | None = None) -> alt.VConcatChart:
+                   defaults: dict[str, bool] | None = None, *,
+                   lang: str | None = None) -> alt.VConcatChart:
     """Tick a jurisdiction's choices; the chart recomputes in the browser which
     recommendations are met and shows the evidence behind each. No kernel needed.
 
     One view (rows: recommendations; columns: status, then the evidence) so that each row
-    stays together on a phone; a live sentence gives the count and what is still missing."""
+    stays together on a phone; a live sentence gives the count and what is still missing.
+
+    ``lang``: the language of the chart's text, "en" or "es"; the current language by
+    default."""
     from .. import practices as pr
+
+    t = translator(lang)
+
+    def tr(value):
+        return t(value) if isinstance(value, str) else value
 
     full = pr.check_choices(defaults or {})
     card = pr.scorecard(full, recs)
     card["met_when"] = card["met_when"].astype(bool)
     d = card[["rec_id", "short_label", "practice_label", "evidence_strength",
               "recommended_by", "choice", "met_when"]].copy()
+    n = len(d)
+    strong = int(d["evidence_strength"].isin(pr.EVIDENCE_ORDER[:2]).sum())
+    contested = int((d["evidence_strength"] == "contested").sum())
+    for c in ["short_label", "practice_label", "evidence_strength", "recommended_by"]:
+        d[c] = d[c].map(tr)
     d["row"] = d["short_label"].map(lambda s: _lines(s, 16, hyphens=True))
     d["evidence_lines"] = d["evidence_strength"].map(lambda s: _lines(s, 16))
     params = [alt.param(name=f"pb_{key}", value=full[key],
-                        bind=alt.binding_checkbox(name=label))
+                        bind=alt.binding_checkbox(name=t(label)))
               for key, label in pr.CHOICES.items()]
     lookup = "false"
     for key in reversed(list(pr.CHOICES)):
         lookup = f"(datum.choice == '{key}' ? pb_{key} : {lookup})"
     order = d["row"].tolist()
+    meets, not_yet = t("✔ meets"), t("✘ not yet")
+    yes, no = t("✔ yes"), t("✘ no")  # the status on a phone
+    yours, behind = t("Your jurisdiction"), t("Evidence behind it")  # column headers
     base = alt.Chart(d).transform_calculate(
         met=f"{lookup} == datum.met_when",
-        status="datum.met ? '✔ meets' : '✘ not yet'",
-        status_short="datum.met ? '✔ yes' : '✘ no'",
+        status=f"datum.met ? {_js(meets)} : {_js(not_yet)}",
+        status_short=f"datum.met ? {_js(yes)} : {_js(no)}",
         met_num="datum.met ? 1 : 0")
     # Column positions are fractions of the view's width, so they shrink with it.
     col = alt.Scale(domain=[0, 1], nice=False, zero=False)
     y = alt.Y("row:N", sort=order, title=None,
               axis=alt.Axis(labelLimit=250, labelExpr="join(split(datum.label, '|'), ' ')",
                             domain=False, ticks=False))
-    tooltip = [alt.Tooltip("short_label:N", title="Recommendation"),
-               alt.Tooltip("practice_label:N", title="Practice"),
-               alt.Tooltip("recommended_by:N", title="Recommended by"),
-               alt.Tooltip("evidence_strength:N", title="Evidence")]
+    tooltip = [alt.Tooltip("short_label:N", title=t("Recommendation")),
+               alt.Tooltip("practice_label:N", title=t("Practice")),
+               alt.Tooltip("recommended_by:N", title=t("Recommended by")),
+               alt.Tooltip("evidence_strength:N", title=t("Evidence"))]
     headers = alt.Axis(orient="top", title=None, values=[0, 0.35], grid=False, ticks=False,
                        domain=False, labelAlign="left", labelOffset=8, labelFontWeight="bold",
                        labelFontSize=12, labelColor="#333333",
-                       labelExpr="datum.value == 0 ? 'Your jurisdiction' : 'Evidence behind it'")
+                       labelExpr=f"datum.value == 0 ? {_js(yours)} : {_js(behind)}")
     status = base.mark_text(align="left", fontSize=13, fontWeight="bold", dx=8).encode(
         y=y, x=alt.X("zero:Q", scale=col, axis=headers), text="status:N",
         color=alt.Color("status:N", legend=None,
-                        scale=alt.Scale(domain=["✔ meets", "✘ not yet"],
+                        scale=alt.Scale(domain=[meets, not_yet],
                                         range=[MEETS_COLOR, NOT_YET_COLOR])),
         tooltip=tooltip,
     ).transform_calculate(zero="0")
     swatch = base.mark_square(size=140, opacity=1, xOffset=6).encode(
         y=y, x=alt.X("at:Q", scale=col, axis=headers),
         color=alt.Color("evidence_strength:N", legend=None,
-                        scale=alt.Scale(domain=pr.EVIDENCE_ORDER, range=REC_EVIDENCE_COLORS)),
+                        scale=alt.Scale(domain=[t(e) for e in pr.EVIDENCE_ORDER],
+                                        range=REC_EVIDENCE_COLORS)),
         tooltip=tooltip).transform_calculate(at="0.35")
     ev_text = base.mark_text(align="left", fontSize=11, color="#333333", dx=16,
                              lineBreak="|").encode(
@@ -286,9 +459,11 @@ def policy_builder(recs: pd.DataFrame | None = None,
     rows = (alt.layer(status, swatch, ev_text).resolve_scale(color="independent")
             .properties(width=330, height=alt.Step(24)))
     total = base.transform_aggregate(n_met="sum(met_num)", n="count()").transform_calculate(
-        line="'Your choices meet ' + datum.n_met + ' of ' + datum.n + ' recommendations.'",
-        line_narrow="'Your choices meet ' + datum.n_met + ' of ' + datum.n"
-                    " + '|recommendations.'",
+        line=_vega(t("Your choices meet {met} of {total} recommendations."),
+                   met=_E("datum.n_met"), total=_E("datum.n")),
+        # '|' breaks the line on a phone.
+        line_narrow=_vega(t("Your choices meet {met} of {total}|recommendations."),
+                          met=_E("datum.n_met"), total=_E("datum.n")),
     ).mark_text(align="left", baseline="top", fontSize=14, fontWeight="bold",
                 lineBreak="|").encode(
         text="line:N", x=alt.value(0), y=alt.value(0)).properties(width=330, height=20)
@@ -300,24 +475,34 @@ def policy_builder(recs: pd.DataFrame | None = None,
         return f"(pb_{r['choice']} == {wanted})"
     recs_rows = [r for _, r in d.iterrows()]
     n_met = "(" + " + ".join(f"({met(r)} ? 1 : 0)" for r in recs_rows) + ")"
+
+    def short(r) -> str:
+        words = REC_SHORT.get(r["rec_id"])
+        return r["short_label"] if words is None else t(words)
     missing = ("slice(" + " + ".join(
-        f"({met(r)} ? '' : {_js(REC_SHORT.get(r['rec_id'], r['short_label']) + ', ')})"
-        for r in recs_rows) + ", 0, -2)")
-    n = len(d)
-    strong = int(d["evidence_strength"].isin(pr.EVIDENCE_ORDER[:2]).sum())
-    contested = int((d["evidence_strength"] == "contested").sum())
-    live = (f"'Your choices meet ' + {n_met} + ' of {n} recommendations'"
-            f" + ({n_met} == {n} ? '.' : '; not yet met: ' + {missing} + '.')")
+        f"({met(r)} ? '' : {_js(short(r) + ', ')})" for r in recs_rows) + ", 0, -2)")
+    live = _either(
+        f"{n_met} == {n}",
+        _tokens(t("Your choices meet {met} of {total} recommendations."),
+                met=_E(n_met), total=n),
+        _tokens(t("Your choices meet {met} of {total} recommendations; not yet met: "
+                  "{missing}."), met=_E(n_met), total=n, missing=_E(missing)))
+
+    def met_when(r) -> str:
+        choice = pr.CHOICES.get(r["choice"])
+        choice = t(choice) if choice is not None else r["choice"]
+        sentence = t("ticked: {choice}") if r["met_when"] else t("not ticked: {choice}")
+        return sentence.format(choice=choice)
     table = pd.DataFrame({
-        "Recommendation": d["short_label"],
-        "Met when": [f"{'ticked' if r['met_when'] else 'not ticked'}: "
-                     f"{pr.CHOICES.get(r['choice'], r['choice'])}" for _, r in d.iterrows()],
-        "Practice": d["practice_label"],
-        "Evidence": d["evidence_strength"],
-        "Recommended by": d["recommended_by"],
+        t("Recommendation"): d["short_label"],
+        t("Met when"): [met_when(r) for _, r in d.iterrows()],
+        t("Practice"): d["practice_label"],
+        t("Evidence"): d["evidence_strength"],
+        t("Recommended by"): d["recommended_by"],
     })
     # Phones: recommendation names and kinds of evidence on two lines, taller rows, the
     # count on two lines, a shorter status ("✔ yes" / "✘ no") and column headers.
+    met_header, evidence_header = t("Met"), t("Evidence")
     narrow = {"vconcat": [
         {"mark": {"align": "right", "fontSize": 13}, "height": 40, "width": 160,
          "encoding": {"text": {"field": "line_narrow"}, "x": {"value": "width"}}},
@@ -329,7 +514,8 @@ def policy_builder(recs: pd.DataFrame | None = None,
                   "y": {"axis": {"labelExpr": "split(datum.label, '|')", "labelLimit": 112,
                                  "labelFontSize": 11}},
                   "x": {"axis": {"values": [0, 0.27], "labelOffset": 2,
-                                 "labelExpr": "datum.value == 0 ? 'Met' : 'Evidence'"}}}},
+                                 "labelExpr": f"datum.value == 0 ? {_js(met_header)} : "
+                                              f"{_js(evidence_header)}"}}}},
              {"transform": [{"calculate": "0.27", "as": "at"}],
               "mark": {"xOffset": 4, "size": 64}},
              {"transform": [{"calculate": "0.27", "as": "at"}],
@@ -339,60 +525,71 @@ def policy_builder(recs: pd.DataFrame | None = None,
     ]}
     return _wrapped(finish(
         chart,
-        title="Policy builder: which recommendations would your jurisdiction meet?",
-        subtitle="Tick the boxes under the chart; it recomputes in your browser. The data "
-                 "table under the chart says who recommends each.",
-        description=(
-            f"A checklist chart of {n} recommendations for preserving immigrant "
-            f"communities' trust. {len(pr.CHOICES)} checkboxes describe a jurisdiction's "
+        title=t("Policy builder: which recommendations would your jurisdiction meet?"),
+        subtitle=t("Tick the boxes under the chart; it recomputes in your browser. The data "
+                   "table under the chart says who recommends each."),
+        description=t(
+            "A checklist chart of {n} recommendations for preserving immigrant "
+            "communities' trust. {choices} checkboxes describe a jurisdiction's "
             "choices (for example, whether it publishes its policy or has a 287(g) "
             "agreement); each recommendation is marked as met or not yet met for those "
             "choices, with the kind of evidence behind it written beside it "
-            f"({strong} rest on court rulings or legal duties, {contested} contested). A line "
-            "at the top counts how many are met."),
+            "({strong} rest on court rulings or legal duties, {contested} contested). A line "
+            "at the top counts how many are met.").format(
+            n=n, choices=len(pr.CHOICES), strong=strong, contested=contested),
         datasets=["recommendations"],
         table=table,
-        table_caption="The recommendations in the policy builder: which choice meets each, "
-                      "the evidence behind it and who recommends it.",
-        live=live, live_name="pb_live", narrow=narrow,
+        table_caption=t("The recommendations in the policy builder: which choice meets "
+                        "each, the evidence behind it and who recommends it."),
+        live=live, live_name="pb_live", narrow=narrow, lang=lang,
     ))
 
 
-def u_visa_backlog(df: pd.DataFrame | None = None) -> alt.LayerChart:
+def u_visa_backlog(df: pd.DataFrame | None = None, *,
+                   lang: str | None = None) -> alt.LayerChart:
     """U-visa petitions pending at year end (or received during the year), with the annual
     cap on principal visas for scale. A control switches the measure; a live sentence states
-    what the bars show."""
+    what the bars show.
+
+    ``lang``: the language of the chart's text, "en" or "es"; the current language by
+    default. The control's values stay in English (the chart's filter compares them)."""
+    t = translator(lang)
     df = data.load("u_t_visas") if df is None else df
     d = df[(df["visa"] == "U") & (df["counted"] == "principal and family")
            & df["measure"].isin(["petitions_pending", "petitions_received"])
            & (df["as_of"].dt.month == 9)].copy()
     d["fiscal_year"] = d["fiscal_year"].astype(int)
-    d["measure"] = d["measure"].map({"petitions_pending": "Pending at end of year",
-                                     "petitions_received": "Received during year"})
+    measures = [N_("Pending at end of year"), N_("Received during year")]  # values: English
+    d["measure"] = d["measure"].map({"petitions_pending": measures[0],
+                                     "petitions_received": measures[1]})
     d = d[["fiscal_year", "measure", "value"]]
+    shown = d.copy()
+    shown["measure"] = shown["measure"].map(t)
     cap = int(df.loc[(df["visa"] == "U") & (df["measure"] == "annual_cap"), "value"].iloc[0])
     measure = alt.param(
-        name="uv_measure", value="Pending at end of year",
-        bind=alt.binding_radio(options=["Pending at end of year", "Received during year"],
-                               name="Show"))
+        name="uv_measure", value=measures[0],
+        bind=alt.binding_radio(options=measures, name=t("Show"),
+                               **_labelled(measures, [t(m) for m in measures])))
+    petitions = t("Petitions (victims and family members)")
     bars = (
-        alt.Chart(d)
-        .transform_filter("datum.measure == uv_measure")
+        alt.Chart(shown)
+        .transform_filter(f"datum.measure == {_lookup('uv_measure', measures, t)}")
         .mark_bar(color="#1f6fb2")
         .encode(
-            x=alt.X("fiscal_year:O", title="Fiscal year", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("value:Q", title="Petitions (victims and family members)"),
-            tooltip=[alt.Tooltip("fiscal_year:O", title="Fiscal year"),
-                     alt.Tooltip("measure:N", title="Measure"),
-                     alt.Tooltip("value:Q", title="Petitions", format=",")],
+            x=alt.X("fiscal_year:O", title=t("Fiscal year"), axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("value:Q", title=petitions),
+            tooltip=[alt.Tooltip("fiscal_year:O", title=t("Fiscal year")),
+                     alt.Tooltip("measure:N", title=t("Measure")),
+                     alt.Tooltip("value:Q", title=t("Petitions"), format=",")],
         )
         .add_params(measure)
     )
-    label = f"Annual cap: {cap:,} U visas for victims (family members not capped)"
+    label = t("Annual cap: {cap:,} U visas for victims (family members not capped)").format(
+        cap=cap)
     rule_df = pd.DataFrame({"cap": [cap], "label": [label]})
     rule = alt.Chart(rule_df).mark_rule(strokeDash=[6, 4], color="#333333").encode(
-        y=alt.Y("cap:Q", title="Petitions (victims and family members)"),
-        tooltip=alt.Tooltip("label:N", title="Dashed line"))
+        y=alt.Y("cap:Q", title=petitions),
+        tooltip=alt.Tooltip("label:N", title=t("Dashed line")))
     chart = alt.layer(bars, rule).properties(width=560, height=320)
     wide = d.pivot(index="fiscal_year", columns="measure", values="value")
     pend, rec = wide["Pending at end of year"], wide["Received during year"]
@@ -400,41 +597,51 @@ def u_visa_backlog(df: pd.DataFrame | None = None) -> alt.LayerChart:
     low_year = int(pend.idxmin())
     peak_year = int(rec.idxmax())
     said = {
-        "Pending at end of year": (
-            f"Pending at end of year: {int(pend[first]):,} in {first}, {int(pend[low_year]):,}"
-            f" in {low_year} (the lowest), then up to {int(pend[last]):,} in {last}, about "
-            f"{pend[last] / cap:.0f} times the annual cap of {cap:,} visas for victims."),
-        "Received during year": (
-            f"Received during year: {int(rec[first]):,} in {first}, a peak of "
-            f"{int(rec[peak_year]):,} in {peak_year}, then {int(rec[last]):,} in {last}; "
-            f"the annual cap is {cap:,} visas for victims."),
+        "Pending at end of year": t(
+            "Pending at end of year: {first_n:,} in {first}, {low_n:,} in {low_year} (the "
+            "lowest), then up to {last_n:,} in {last}, about {times:.0f} times the annual cap "
+            "of {cap:,} visas for victims.").format(
+            first_n=int(pend[first]), first=first, low_n=int(pend[low_year]),
+            low_year=low_year, last_n=int(pend[last]), last=last, times=pend[last] / cap,
+            cap=cap),
+        "Received during year": t(
+            "Received during year: {first_n:,} in {first}, a peak of {peak_n:,} in "
+            "{peak_year}, then {last_n:,} in {last}; the annual cap is {cap:,} visas for "
+            "victims.").format(
+            first_n=int(rec[first]), first=first, peak_n=int(rec[peak_year]),
+            peak_year=peak_year, last_n=int(rec[last]), last=last, cap=cap),
     }
     live = ("{" + ", ".join(f"{_js(k)}: {_js(v)}" for k, v in said.items())
             + "}[uv_measure]")
     table = pd.DataFrame({
-        "Fiscal year": [str(y) for y in wide.index],
-        "Pending at end of year": [f"{int(v):,}" for v in pend],
-        "Received during year": [f"{int(v):,}" for v in rec],
+        t("Fiscal year"): [str(y) for y in wide.index],
+        t("Pending at end of year"): [f"{int(v):,}" for v in pend],
+        t("Received during year"): [f"{int(v):,}" for v in rec],
     })
     # Phones: upright year labels, a lower plot and a shorter axis title.
+    short_title = t("Petitions incl. family")
     narrow = {"height": 240, "layer": [
         {"encoding": {"x": {"axis": {"labelAngle": -90}},
-                      "y": {"title": "Petitions incl. family"}}},
-        {"encoding": {"y": {"title": "Petitions incl. family"}}},
+                      "y": {"title": short_title}}},
+        {"encoding": {"y": {"title": short_title}}},
     ]}
     return _wrapped(finish(
         chart,
-        title=f"U-visa petitions waiting for a decision, fiscal {first}–{last}",
-        subtitle=f"Dashed line: annual cap of {cap:,} U visas for victims (the bars also "
-                 "count family members).",
-        description=(
-            f"Bar chart by fiscal year from {first} to {last} of U-visa petitions pending at "
-            f"the end of each year, with a dashed line at the annual cap of {cap:,} visas "
-            f"for victims. Pending petitions fall to {int(pend[low_year]):,} in {low_year} and "
-            f"then rise every year to {int(pend[last]):,} in {last}. A control switches the "
-            "bars to petitions received during each year."),
+        title=t("U-visa petitions waiting for a decision, fiscal {first}–{last}").format(
+            first=first, last=last),
+        subtitle=t("Dashed line: annual cap of {cap:,} U visas for victims (the bars also "
+                   "count family members).").format(cap=cap),
+        description=t(
+            "Bar chart by fiscal year from {first} to {last} of U-visa petitions pending at "
+            "the end of each year, with a dashed line at the annual cap of {cap:,} visas "
+            "for victims. Pending petitions fall to {low_n:,} in {low_year} and then rise "
+            "every year to {last_n:,} in {last}. A control switches the bars to petitions "
+            "received during each year.").format(
+            first=first, last=last, cap=cap, low_n=int(pend[low_year]), low_year=low_year,
+            last_n=int(pend[last])),
         datasets=["u_t_visas"],
         table=table,
-        table_caption=f"U-visa petitions by fiscal year (victims and family members). {label}.",
-        live=live, live_name="uv_live", narrow=narrow,
+        table_caption=t("U-visa petitions by fiscal year (victims and family members). "
+                        "{label}.").format(label=label),
+        live=live, live_name="uv_live", narrow=narrow, lang=lang,
     ))
