@@ -50,6 +50,14 @@ def package_templates(root: Path, only: str | None = None) -> dict[str, list[str
             for m in message if isinstance(message, tuple) else (message,):
                 if m:
                     seen.setdefault(m, None)
+        if rel.parts == ("charts", "base"):
+            # the source lines under charts: the data package's source titles
+            from . import data
+
+            for res in data.package().get("resources", []):
+                for src in res.get("sources", []):
+                    if src.get("title"):
+                        seen.setdefault(src["title"], None)
         if rel.parts[0] == "charts":
             module = importlib.import_module("trustlab." + ".".join(rel.parts))
             for dataset, columns in getattr(module, "TRANSLATED_DATA", {}).items():

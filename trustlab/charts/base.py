@@ -79,7 +79,7 @@ def source_text(*names: str, lang: str | None = None) -> str:
             if t and t not in titles:
                 titles.append(t)
     t = translator(lang)
-    return t("Source:") + " " + "; ".join(titles) + "." if titles else ""
+    return t("Source:") + " " + "; ".join(t(x) for x in titles) + "." if titles else ""
 
 
 def contrast(fg: str, bg: str = BACKGROUND) -> float:
