@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import open_page, visit_pages, wait_for_charts
-from test_build import html_pages
+from test_build import html_pages, static_dir
 
 pytestmark = pytest.mark.browser
 
@@ -281,7 +281,7 @@ def test_no_chart_in_the_book_needs_a_mouse(built_book):
                                r'json">', html.read_text(encoding="utf-8")):
             specs += 1
             found: list[str] = []
-            spec_file = built_book / "_static" / "trustlab" / name
+            spec_file = static_dir(built_book, html) / "trustlab" / name
             _interactions(json.loads(spec_file.read_text(encoding="utf-8")), found)
             problems += [f"{rel}: {f}" for f in found]
     assert specs >= 17

@@ -21,7 +21,7 @@ def book(tmp_path: Path, monkeypatch) -> dict:
         (tmp_path / rel).write_text(text)
     runs = {"count": 0, "code": 0}
 
-    def fake_build() -> int:
+    def fake_build(force: bool = False) -> int:
         runs["count"] += 1
         out = tmp_path / "_build" / "html"
         out.mkdir(parents=True, exist_ok=True)
@@ -32,7 +32,7 @@ def book(tmp_path: Path, monkeypatch) -> dict:
         return runs["code"]
 
     monkeypatch.setattr(build, "ROOT", tmp_path)
-    monkeypatch.setattr(build, "run_jupyter_book", fake_build)
+    monkeypatch.setattr(build, "build_both", fake_build)
     return {"root": tmp_path, "runs": runs}
 
 
@@ -272,6 +272,40 @@ def test_the_build_runs_sphinx_with_the_jobs(monkeypatch):
     assert build.run_jupyter_book() == 0
     assert seen["jobs"] == 2
     assert jbsphinx.build_sphinx is fake_build_sphinx, "the wrapper must be removed again"
+
+
+def test_the_spanish_edition_is_built_apart_and_copied_under_es(monkeypatch, tmp_path):
+    """The Spanish build: language es, its own output and doctrees (_build/es), the execution
+    cache shared with English, and its pages copied to _build/html/es."""
+    import jupyter_book.cli.main as cli
+    import jupyter_book.sphinx as jbsphinx
+
+    seen = {}
+
+    def fake_build_sphinx(sourcedir, outputdir, **kwargs):
+        seen.update(out=Path(outputdir), **kwargs["confoverrides"])
+        (Path(outputdir) / "book").mkdir(parents=True)
+        (Path(outputdir) / "book" / "ch.html").write_text("<p>capítulo</p>")
+        return 0
+
+    def fake_main(args, standalone_mode=False):
+        from jupyter_book.sphinx import build_sphinx
+
+        return build_sphinx("src", "out", confoverrides={"x": 1})
+
+    monkeypatch.setattr(build, "ROOT", tmp_path)
+    monkeypatch.setattr(jbsphinx, "build_sphinx", fake_build_sphinx)
+    monkeypatch.setattr(cli, "main", fake_main)
+    stale = tmp_path / "_build" / "html" / "es" / "gone.html"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("old")
+    assert build.run_jupyter_book("es") == 0
+    assert seen["language"] == "es" and seen["x"] == 1
+    assert seen["out"] == tmp_path / "_build" / "es" / "html"
+    assert seen["nb_execution_cache_path"] == str(tmp_path / "_build" / ".jupyter_cache")
+    copied = tmp_path / "_build" / "html" / "es" / "book" / "ch.html"
+    assert copied.read_text() == "<p>capítulo</p>"
+    assert not stale.exists(), "a page the Spanish build no longer makes is removed"
 
 
 def _run_kernel_like(tmp_path: Path, fast: bool) -> tuple[str, bool]:

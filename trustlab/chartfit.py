@@ -99,7 +99,7 @@ def _rewrap_lines(lines: list, chars: int) -> list[str]:
     paras: list[str] = []
     for line in lines:
         line = str(line)
-        if not paras or line.startswith("Source"):
+        if not paras or line.startswith(("Source:", "Fuente:")):  # (en, es editions)
             paras.append(line)
         else:
             paras[-1] += " " + line

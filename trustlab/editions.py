@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
@@ -189,6 +190,32 @@ def _use_language(app: Sphinx, docname: str, source: list[str]) -> None:
     source[0] = text[:at] + "\n" + USE_CELL.replace("{lang}", lang) + text[at:]
 
 
+class SortTranslatedGlossary(SphinxTransform):
+    """A ``:sorted:`` glossary is sorted when it is read, by its English terms; once its terms
+    are translated (the Locale transform, priority 20), sort it again by the translated ones,
+    as a Spanish reader looks them up (accents and case ignored)."""
+
+    default_priority = 25
+
+    def apply(self, **kwargs: Any) -> None:
+        import unicodedata
+
+        if language(self.app) == "en":
+            return
+
+        def key(item: nodes.definition_list_item) -> str:
+            term = next(iter(item.findall(nodes.term)), None)
+            text = term.astext() if term is not None else ""
+            plain = unicodedata.normalize("NFKD", text)
+            return "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+
+        for glossary in self.document.findall(addnodes.glossary):
+            if not glossary.get("sorted"):
+                continue
+            for dl in glossary.findall(nodes.definition_list):
+                dl.children = sorted(dl.children, key=key)
+
+
 NOTICE = {
     "es": ("Esta página está en inglés", "La edición en español traduce la portada, los cinco "
            "capítulos, el glosario, el programa del curso y los títulos y las descripciones de "
@@ -322,8 +349,8 @@ def fix_citation_links(body: str) -> str:
 
     body = _CITATION.sub(citation, body)
     # The reference list describes English sources in English (their titles, notes, dates).
-    return re.sub(r'<div class="citation" id="([^"]+)" role="listitem">',
-                  r'<div class="citation" id="\1" role="listitem" lang="en">', body)
+    return re.sub(r'<div class="citation" id="([^"]+)" role="([^"]+)">',
+                  r'<div class="citation" id="\1" role="\2" lang="en">', body)
 
 
 def _config(app: Sphinx, config: Any) -> None:
@@ -345,6 +372,7 @@ def setup(app: Sphinx) -> dict:
     app.add_transform(EnglishOnlyBlocks)
     _patch_glue()
     app.add_transform(EnglishOnlyPages)
+    app.add_transform(SortTranslatedGlossary)
     app.connect("config-inited", _config)
     app.connect("source-read", _use_language)
     app.connect("doctree-read", _collect)

@@ -101,8 +101,9 @@ def locales_dir() -> Path | None:
 
 
 @cache
-def _messages(lang: str) -> dict[str, str]:
-    """msgid -> msgstr of every translated, non-fuzzy message of the package's catalogues."""
+def _catalogues(lang: str) -> dict[str, dict[str, str]]:
+    """Catalogue name (``trustlab/charts-history``) -> msgid -> msgstr, for every translated,
+    non-fuzzy message of the package's catalogues in ``lang``."""
     base = locales_dir()
     folder = base / lang / "LC_MESSAGES" / "trustlab" if base is not None else None
     if folder is None or not folder.is_dir():
@@ -110,22 +111,34 @@ def _messages(lang: str) -> dict[str, str]:
             f"The {lang!r} chart catalogues were not found (looked for "
             f"{folder or 'locales/' + lang + '/LC_MESSAGES/trustlab'}). Charts in {lang!r} need "
             "the course folder: run from it, or set TRUSTLAB_COURSE to it.")
-    out: dict[str, str] = {}
-    for po in sorted(folder.glob("*.po")):
-        for entry in read_po(po):
-            if entry.msgstr and not entry.fuzzy:
-                out[entry.msgid] = entry.msgstr
-    return out
+    return {f"trustlab/{po.stem}": {e.msgid: e.msgstr for e in read_po(po)
+                                    if e.msgstr and not e.fuzzy}
+            for po in sorted(folder.glob("*.po"))}
 
 
-def gettext(message: str, lang: str | None = None) -> str:
+def catalogue_name(module: str) -> str:
+    """The catalogue of a module of the package: ``trustlab.charts.crime`` ->
+    ``trustlab/charts-crime`` (what trustlab/translations.py extracts it to)."""
+    return "trustlab/" + "-".join(module.split(".")[1:])
+
+
+def gettext(message: str, lang: str | None = None, module: str | None = None) -> str:
     """``message`` in ``lang`` (the current language by default). English is the message
-    itself; a message with no Spanish translation stays English (the tests make sure every
-    message has one)."""
+    itself. The translation in ``module``'s own catalogue comes first (a short word such as
+    "All" may need a different Spanish form in two charts), then any catalogue's; a message
+    with no Spanish translation stays English (the tests make sure every one has one)."""
     lang = resolve(lang)
     if lang == "en":
         return message
-    return _messages(lang).get(message, message)
+    catalogues = _catalogues(lang)
+    if module is not None:
+        own = catalogues.get(catalogue_name(module), {})
+        if message in own:
+            return own[message]
+    for messages in catalogues.values():
+        if message in messages:
+            return messages[message]
+    return message
 
 
 _ = gettext
@@ -319,10 +332,15 @@ def edition_problems(root: Path, lang: str = "es") -> list[str]:
     return out
 
 
-def translator(lang: str | None = None):
+def translator(lang: str | None = None, module: str | None = None):
     """A function translating the package's messages into ``lang`` (the current language
     when None), for a chart builder: ``t = translator(lang)``, then ``t("Year")``. Builders
     write a message with numbers as ``t("{n} of {total} shown").format(n=..., total=...)``
-    so that the message, not its numbers, is what is translated."""
+    so that the message, not its numbers, is what is translated. Messages are looked up in
+    the calling module's catalogue first (``module``: the caller's by default)."""
+    import sys
+
     lang = resolve(lang)
-    return lambda message: gettext(message, lang)
+    if module is None:
+        module = sys._getframe(1).f_globals.get("__name__", "")
+    return lambda message: gettext(message, lang, module)
