@@ -114,13 +114,17 @@ def test_every_page_has_a_spanish_counterpart_linked_both_ways(built_book):
 
 
 def test_translated_pages_are_spanish_with_their_numbers(built_book):
+    linked_english: set[str] = set()
     for doc in i18n.TRANSLATED:
         es = (built_book / "es" / f"{doc}.html").read_text(encoding="utf-8")
         en = (built_book / f"{doc}.html").read_text(encoding="utf-8")
         main = es[es.index("<main"):]
         assert main.count('role="listitem" lang="en"') == main.count('<div class="citation"')
         # (the reference list describes English sources in English: marked lang="en")
-        body = text_of(re.sub(r'<div class="citation".*?</div>', " ", main, flags=re.S))
+        # (so are a datasheet's prose passages: lang="en" too)
+        main_es = re.sub(r'<div class="trustlab-en[^"]*" lang="en">.*?</div>', " ", main,
+                         flags=re.S)
+        body = text_of(re.sub(r'<div class="citation".*?</div>', " ", main_es, flags=re.S))
         # every glued value of the English page is in the Spanish page too
         for value in re.findall(r'<span class="pasted-text">([^<]+)</span>', en):
             if re.search(r"[A-Za-z]{3}", value):
@@ -131,8 +135,20 @@ def test_translated_pages_are_spanish_with_their_numbers(built_book):
         months = re.findall(r"\b\d{1,2} (January|February|March|April|June|July|August|"
                             r"September|October|November|December) \d{4}\b", body)
         assert not months, f"es/{doc}: English dates {months[:3]}"
-        assert "English" in es and "(en inglés)" in es or doc in (
-            "book/glossary", "book/appendix/data", "book/syllabus", "book/intro"), doc
+        # every link from the article to a page that is not translated says so
+        article = es[es.index("<article"):es.index("</article>")]
+        for m in re.finditer(r'<a class="reference internal" href="([^"#]+)[^"]*">.*?</a>(.{0,13})',
+                             article, re.S):
+            target = (Path(doc).parent / m.group(1)).as_posix()
+            target = re.sub(r"\.html$", "", str(Path(target)))
+            parts: list[str] = []
+            for p in target.split("/"):
+                parts = parts[:-1] if p == ".." else [*parts, p]
+            target = "/".join(parts)
+            if target not in i18n.TRANSLATED and not target.endswith((".ipynb", ".py")):
+                assert m.group(2).startswith(" (en inglés)"), f"es/{doc}: link to {target}"
+                linked_english.add(doc)
+    assert "book/03-crime/index" in linked_english, "the check of links found none to test"
 
 
 def test_pages_that_stay_english_say_so(built_book):

@@ -179,7 +179,7 @@ def finish_spanish(proc: subprocess.Popen) -> int:
     text = log.read_text(encoding="utf-8", errors="replace")
     print("\n=== The Spanish edition (_build/html/es) ===")
     if code == 0:
-        lines = [ln for ln in text.splitlines() if "build succeeded" in ln or "warning" in ln]
+        lines = [ln for ln in text.splitlines() if "build succeeded" in ln or "WARNING:" in ln]
         print("\n".join(lines[-5:]) or "built.")
     else:
         print(text[-8000:])
