@@ -151,6 +151,24 @@ def test_translated_pages_are_spanish_with_their_numbers(built_book):
     assert "book/03-crime/index" in linked_english, "the check of links found none to test"
 
 
+def test_the_spanish_sidebar_and_glossary_read_in_spanish(built_book):
+    """The book's part captions (inserted by sphinx-external-toc after Sphinx translates a
+    page) are translated; the glossary is sorted by its Spanish terms."""
+    page = (built_book / "es" / "book" / "syllabus.html").read_text(encoding="utf-8")
+    captions = re.findall(r'<p aria-level="2" class="caption" role="heading">'
+                          r'<span class="caption-text">([^<]+)</span>', page)
+    assert "Capítulo 1" in captions and not {"Chapter 1", "Reference"} & set(captions), captions
+    glossary = (built_book / "es" / "book" / "glossary.html").read_text(encoding="utf-8")
+    terms = [text_of(t).strip() for t in re.findall(r"<dt[^>]*>(.*?)</dt>", glossary, re.S)]
+    assert len(terms) > 20 and "Orden de retención (detainer)" in " ".join(terms)
+
+    def plain(t: str) -> str:
+        import unicodedata
+        return "".join(c for c in unicodedata.normalize("NFKD", t)
+                       if not unicodedata.combining(c)).casefold()
+    assert [plain(t) for t in terms] == sorted(plain(t) for t in terms)
+
+
 def test_pages_that_stay_english_say_so(built_book):
     lab = (built_book / "es" / "notebooks" / "03-crime-lab.html").read_text(encoding="utf-8")
     assert "Esta página está en inglés" in lab

@@ -190,6 +190,33 @@ def _use_language(app: Sphinx, docname: str, source: list[str]) -> None:
     source[0] = text[:at] + "\n" + USE_CELL.replace("{lang}", lang) + text[at:]
 
 
+class TranslateTocCaptions(SphinxTransform):
+    """sphinx-external-toc inserts the book's toctrees (with their part captions: "Chapter 1")
+    at priority 100, after the Locale transform: translate their captions from the page's
+    catalogue here."""
+
+    default_priority = 110
+
+    def apply(self, **kwargs: Any) -> None:
+        from os import path
+
+        from sphinx.locale import init as init_locale
+        from sphinx.util.i18n import docname_to_domain
+
+        if language(self.app) == "en":
+            return
+        trees = [t for t in self.document.findall(addnodes.toctree) if t.get("caption")]
+        if not trees:
+            return
+        dirs = [path.join(self.env.srcdir, d) for d in self.config.locale_dirs]
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        catalog, has = init_locale(dirs, self.config.language, domain)
+        if not has:
+            return
+        for tree in trees:
+            tree["caption"] = catalog.gettext(tree["caption"])
+
+
 class SortTranslatedGlossary(SphinxTransform):
     """A ``:sorted:`` glossary is sorted when it is read, by its English terms; once its terms
     are translated (the Locale transform, priority 20), sort it again by the translated ones,
@@ -373,6 +400,7 @@ def setup(app: Sphinx) -> dict:
     _patch_glue()
     app.add_transform(EnglishOnlyPages)
     app.add_transform(SortTranslatedGlossary)
+    app.add_transform(TranslateTocCaptions)
     app.connect("config-inited", _config)
     app.connect("source-read", _use_language)
     app.connect("doctree-read", _collect)

@@ -299,11 +299,13 @@ _CODE_DIGEST: dict[str, str] = {}
 
 
 def _code_digest() -> str:
-    """A digest of the code that turns a chart into HTML (this module and chartfit.py)."""
+    """A digest of the code that turns a chart into HTML or a page into its edition (this
+    module, chartfit.py and editions.py)."""
     if not _CODE_DIGEST:
         here = Path(__file__).parent
         _CODE_DIGEST["d"] = hashlib.sha256((here / "sphinxext.py").read_bytes()
-                                           + (here / "chartfit.py").read_bytes()).hexdigest()
+                                           + (here / "chartfit.py").read_bytes()
+                                           + (here / "editions.py").read_bytes()).hexdigest()
     return _CODE_DIGEST["d"]
 
 
