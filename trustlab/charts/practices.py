@@ -358,6 +358,13 @@ def programs_explorer(df: pd.DataFrame | None = None, *,
                                  "legendY": {"expr": "height + 12"}}},
         },
     }
+    # Side by side, the legends fill a phone's box when the shape legend's longest label is
+    # English's "could not verify": a longer one (Spanish "no se pudo verificar") would push
+    # the chart past the box, and no plot shrink moves a legend. The shape legend then goes
+    # under the colour legend (57 px tall), from the same left edge.
+    if max(len(t(c)) for c in ("verified", "reported", "could not verify")) > 16:
+        narrow["encoding"]["shape"]["legend"].update(
+            {"legendX": -100, "legendY": {"expr": "height + 80"}})
     return _wrapped(finish(
         chart,
         title=t("Programs named as ways to keep immigrant communities' trust"),

@@ -52,6 +52,19 @@ def _y_wrapped(layers: int, skip: tuple[int, ...] = (), first: dict | None = Non
     return out
 
 
+def _phone_title(title: str, chars: int) -> str | list[str]:
+    """An x-axis title for a phone: ``title`` itself when it has at most ``chars`` characters,
+    else the same words on two lines. The title is centred under the plot, which a phone may
+    shrink to 60 px right of the bar labels: a long one-line title would stick out past the
+    box (as some translations' titles do)."""
+    if len(title) <= chars:
+        return title
+    width = (len(title) + 1) // 2
+    while len(lines := textwrap.wrap(title, width)) > 2:
+        width += 1
+    return lines
+
+
 # A narrow screen's legend: one entry per line, a long entry broken before its parenthesis
 # (or, with _NARROW_LEGEND_LAST, before its last word), so that a legend starting under the
 # plot (right of the bar labels) still ends inside a phone's screen.
@@ -497,6 +510,12 @@ def underreporting_simulator(report_rate: float | None = None, *,
             .encode(x="s:Q"))
     top = bar_layer.properties(width=WIDTH - 220, height=alt.Step(34))
     bottom = (curve + rule).properties(width=WIDTH - 220, height=200)
+    # Phones: bar labels wrapped; a long x title (a translation's) on two lines, in both layers
+    # (layers with different titles would show both).
+    bars_narrow = _y_wrapped(2)
+    if (phone_per_n := _phone_title(per_n, 32)) != per_n:
+        for layer in bars_narrow:
+            layer["encoding"]["x"] = {"title": phone_per_n}
     # Colours are set per view (the bars' and the lines' labels differ: bar labels may break).
     chart = alt.vconcat(rates, top, bottom, spacing=12).add_params(
         silence, affected, report, clear, witness).resolve_scale(color="independent")
@@ -583,7 +602,7 @@ def underreporting_simulator(report_rate: float | None = None, *,
         narrow={"vconcat": [
             {"height": 34, "mark": {"lineBreak": "  \u00b7  ", "fontSize": 11, "align": "right"},
              "encoding": {"x": {"field": "right"}}},
-            {"layer": _y_wrapped(2)},
+            {"layer": bars_narrow},
             {"height": 160, "layer": [{"encoding": {"x": {"title": t("Share who stay silent")},
                                                     "color": _NARROW_LEGEND}}, {}]}]},
         lang=lang,
@@ -716,7 +735,8 @@ def police_changes_2017(df: pd.DataFrame | None = None, *,
         # start under the plot and run off a phone: the subtitle and every label name the
         # victim group instead.
         narrow={"layer": _y_wrapped(2, skip=(1,), first={
-                    "x": {"title": t("Change in reports (%)")}, "color": {"legend": None}}),
+                    "x": {"title": _phone_title(t("Change in reports (%)"), 24)},
+                    "color": {"legend": None}}),
                 "height": {"step": 48}},
         lang=lang,
     )
