@@ -47,3 +47,26 @@ def test_altair_control_changes_the_chart(browser, server, built_book):
     assert not any(t.endswith("%") for t in ticks_before), ticks_before
     page.screenshot(path=str(SHOTS / "control-moved.png"), full_page=False)
     assert not external and not errors
+
+
+def test_a_spanish_chart_control_is_labelled_in_spanish_and_works(browser, server, built_book):
+    """The Spanish edition's chart controls: Spanish labels, the same working control (its
+    value stays English, so the chart's filters are the English chart's)."""
+    page, external, errors = open_page(browser, f"{server}/es/book/01-history/index.html")
+    wait_for_charts(page)
+    radio = "input[type=radio][value=\"Share of the year's total\"]"
+    chart = page.locator(".trustlab-chart", has=page.locator(radio)).first
+    chart.scroll_into_view_if_needed()
+    labels = chart.locator(".vega-bindings label").all_text_contents()
+    assert any("Proporción del total del año" in t for t in labels), labels
+    assert not any("Share of the year" in t for t in labels), labels
+    before = chart.locator("svg").inner_html()
+    ticks_before = chart.locator("svg .role-axis-label text").all_text_contents()
+    chart.locator(radio).check()
+    page.wait_for_function("([el, b]) => el.querySelector('svg').innerHTML !== b",
+                           arg=[chart.element_handle(), before])
+    ticks_after = chart.locator("svg .role-axis-label text").all_text_contents()
+    assert any(t.endswith("%") for t in ticks_after) and ticks_after != ticks_before
+    live = chart.locator(".trustlab-chart-live").inner_text()
+    assert "proporciones" in live and "share" not in live, live
+    assert not external and not errors
