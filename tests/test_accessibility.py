@@ -40,7 +40,7 @@ def test_axe_finds_no_violation_on_any_page_on_a_phone(phone_visits):
 
 def test_axe_finds_no_violation_in_dark_mode(browser, server, built_book):
     # The chapters (charts, tables, notes, citations) in the reader's dark colour scheme.
-    dark = visit_pages(browser, server, built_book, dark=True, only="book/0")
+    dark = visit_pages(browser, server, built_book, dark=True, only=("book/0", "es/book/0"))
     assert len(dark) >= 10
     problems = _violations(dark)
     assert not problems, "axe-core, dark mode:\n" + "\n".join(problems)
