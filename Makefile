@@ -51,8 +51,10 @@ $(BIN)/.installed-%: requirements/%.lock pyproject.toml | $(BIN)/python
 
 # trustlab.build runs `jupyter-book build . $(BOOK_FLAGS)`, or says the book is current when no
 # source file changed since the last successful build (make book FORCE=1 builds anyway).
+# make book EDITION=en builds the English edition only: a quicker preview while writing (the
+# next plain make book builds both again).
 book: venv
-	$(OFFLINE) $(BIN)/python -m trustlab.build $(if $(FORCE),--force)
+	$(OFFLINE) $(BIN)/python -m trustlab.build $(if $(FORCE),--force) $(if $(EDITION),--edition $(EDITION))
 	@echo
 	@echo "The book is built. Open it with:  make serve   (then http://127.0.0.1:$(PORT)/)"
 	@echo "or open this file in a browser:  $(CURDIR)/_build/html/index.html"

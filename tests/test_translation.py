@@ -60,6 +60,15 @@ def test_an_english_edit_marks_its_translation_fuzzy(tmp_path):
     assert "line " in problems[0]
 
 
+def test_a_catalogue_already_in_step_is_left_untouched(tmp_path):
+    """make translations rewrites only catalogues whose messages changed (no date churn)."""
+    po = tmp_path / "syllabus.po"
+    shutil.copy(LOCALES / "book" / "syllabus.po", po)
+    before = po.read_bytes()
+    assert translations.merge(po, [e.msgid for e in i18n.read_po(po)]) == (0, 0)
+    assert po.read_bytes() == before
+
+
 def test_a_new_english_message_is_reported_missing(tmp_path):
     po = tmp_path / "intro.po"
     shutil.copy(LOCALES / "book" / "intro.po", po)

@@ -99,7 +99,11 @@ def merge(po: Path, messages: list[str]) -> tuple[int, int]:
     else:
         catalog = Catalog(locale=LANG, project="Trust & Enforcement")
     before = {m.id for m in catalog if m.id}
+    state = sorted((m.id, m.string, m.fuzzy) for m in catalog if m.id)
     catalog.update(template, no_fuzzy_matching=False)
+    if po.is_file() and sorted((m.id, m.string, m.fuzzy) for m in catalog if m.id) == state \
+            and not catalog.obsolete:
+        return 0, 0  # nothing to change: leave the file (and its dates) as it is
     catalog.fuzzy = False
     catalog.project, catalog.version = "Trust & Enforcement", ""
     catalog.language_team = "Spanish <es>"
