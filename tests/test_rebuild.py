@@ -29,22 +29,25 @@ def _copy_course(dest):
     shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(
         ".venv", ".git", "_build", "__pycache__", ".pytest_cache", ".ruff_cache",
         ".ipynb_checkpoints"))
-    for kept in (".jupyter_cache", ".trustlab-deps.json", ".trustlab-static"):
+    for kept in (".jupyter_cache", ".trustlab-deps.json", ".trustlab-static",
+                 "es/.trustlab-deps.json"):
         src = ROOT / "_build" / kept
         if src.is_dir():
             shutil.copytree(src, dest / "_build" / kept)
         elif src.is_file():
+            (dest / "_build" / kept).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / "_build" / kept)
 
 
-def _build(course) -> tuple[int, str, set[str]]:
+def _build(course, edition: str = "en") -> tuple[int, str, set[str]]:
     env = dict(os.environ)
     # the copy's own trustlab and datasets, in the build and in every kernel it starts
     env["PYTHONPATH"] = os.pathsep.join([str(course), env.get("PYTHONPATH", "")])
     env["TRUSTLAB_DATA"] = str(course / "datasets")
-    result = subprocess.run(
-        [str(BIN / "jupyter-book"), "build", str(course), "-W", "-n", "--keep-going"],
-        capture_output=True, text=True, cwd=course, env=env)
+    cmd = ([str(BIN / "jupyter-book"), "build", str(course), "-W", "-n", "--keep-going"]
+           if edition == "en" else
+           [str(BIN / "python"), "-m", "trustlab.build", "--edition", edition])
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=course, env=env)
     out = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
     executed = {
         m.group(1).replace(str(course) + "/", "")
@@ -90,3 +93,14 @@ def test_a_data_edit_reaches_every_page_that_uses_it(built_book, tmp_path):
     code, out, executed = _build(course)
     assert code == 0, out[-4000:]
     assert executed == set(), f"pages re-executed with no change: {sorted(executed)}"
+
+    # The Spanish edition (its own read records, the shared cache): the same edit reaches
+    # its chapter, which re-executes in Spanish. (Its records say the labs read the table
+    # too, so they run again, although English in both editions: a data edit costs the
+    # labs' execution twice.)
+    code, out, executed = _build(course, edition="es")
+    assert code == 0, out[-4000:]
+    assert executed == READERS, sorted(executed)
+    es = (html / "es" / "book/01-history/index.html").read_text(encoding="utf-8")
+    assert "31,264" in es and "30,264" not in es, (
+        "the Spanish chapter 1 still shows the old FY1954 removals after the data edit")
