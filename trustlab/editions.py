@@ -21,6 +21,7 @@ with ``hreflang``).
 from __future__ import annotations
 
 import html
+import posixpath
 import re
 from pathlib import Path
 from typing import Any
@@ -29,12 +30,10 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
-from sphinx.util import logging
 from sphinx.util.nodes import extract_messages
 
 from . import i18n
 
-LOG = logging.getLogger(__name__)
 ENGLISH_ONLY = "trustlab-en"   # a container whose text stays English in every edition
 EDITION_NAMES = {"en": "English", "es": "Español"}
 EDITION_TITLES = {"en": "Read this page in English", "es": "Leer esta página en español"}
@@ -286,23 +285,11 @@ def _mark_english_links(app: Sphinx, doctree: nodes.document, docname: str) -> N
         target = app.builder.get_target_uri(docname)
         base = Path(target).parent
         page = (base / uri.split("#")[0]).as_posix() if uri.split("#")[0] else target
-        page = re.sub(r"\.html$", "", str(Path(page)).replace("\\", "/"))
-        page = _normal(page)
+        page = posixpath.normpath(re.sub(r"\.html$", "", page))
         if page in app.env.found_docs and page not in i18n.TRANSLATED:
             if isinstance(ref.parent, (nodes.paragraph, nodes.list_item, nodes.entry,
                                        nodes.inline, nodes.strong, nodes.emphasis)):
                 ref.parent.insert(ref.parent.index(ref) + 1, nodes.Text(IN_ENGLISH[lang]))
-
-
-def _normal(path: str) -> str:
-    parts: list[str] = []
-    for p in path.split("/"):
-        if p == "..":
-            if parts:
-                parts.pop()
-        elif p not in ("", "."):
-            parts.append(p)
-    return "/".join(parts)
 
 
 # --- Both: the link to the other edition ---------------------------------------------------
