@@ -11,7 +11,9 @@ Every builder returns a chart with a title, a source line and a text description
 
 from __future__ import annotations
 
+import json
 import math
+import string
 
 import altair as alt
 import pandas as pd
@@ -188,6 +190,64 @@ def when(ts: pd.Timestamp, precision: str, lang: str | None = None) -> str:
     """A date as precisely as its source gave it: "2012", "May 2012" or "4 May 2012" (in
     Spanish "mayo de 2012", "4 de mayo de 2012")."""
     return i18n.date(ts, precision, lang)
+
+
+# --- Text in Vega expressions (live summaries, label lookups) --------------------------------
+# A live summary is a translated sentence whose ``{placeholders}`` are Vega expressions (the
+# current view's values): the sentence is one message, so a translation may reorder it.
+
+
+def vega_literal(value) -> str:
+    """A Python value as a Vega expression literal (JSON is valid Vega expression syntax)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def vega_str(text) -> str:
+    """A text as a single-quoted Vega string literal."""
+    return "'" + str(text).replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
+
+
+def message_pieces(message: str, exprs: dict[str, str] | None = None,
+                   values: dict | None = None) -> list[tuple[bool, str]]:
+    """A (translated) message split for a Vega expression: ``(True, expression)`` for each
+    ``{name}`` in ``exprs``, ``(False, text)`` for the text between them, into which every
+    other ``{name[!conv][:spec]}`` is formatted from ``values`` (adjacent texts merged)."""
+    exprs, values = exprs or {}, values or {}
+    out: list[tuple[bool, str]] = []
+
+    def text(piece: str) -> None:
+        if out and not out[-1][0]:
+            out[-1] = (False, out[-1][1] + piece)
+        elif piece:
+            out.append((False, piece))
+
+    for literal, field, spec, conv in string.Formatter().parse(message):
+        text(literal)
+        if field is None:
+            continue
+        if field in exprs:
+            out.append((True, exprs[field]))
+        else:
+            value = values[field]
+            value = repr(value) if conv == "r" else str(value) if conv == "s" else value
+            text(format(value, spec or ""))
+    return out
+
+
+def vega_concat(pieces: list[tuple[bool, str]], quote=vega_str) -> str:
+    """The pieces joined into one Vega string expression with ``+`` (texts quoted by
+    ``quote``; an empty string first when two expressions lead, so that two numbers are
+    joined, not added)."""
+    parts = [piece if is_expr else quote(piece) for is_expr, piece in pieces]
+    if len(pieces) > 1 and pieces[0][0] and pieces[1][0]:
+        parts.insert(0, "''")
+    return " + ".join(parts) or "''"
+
+
+def vega_message(message: str, exprs: dict[str, str] | None = None, quote=vega_str,
+                 **values) -> str:
+    """A (translated) message as one Vega string expression (see :func:`message_pieces`)."""
+    return vega_concat(message_pieces(message, exprs, values), quote)
 
 
 def param_names(spec: dict) -> list[str]:

@@ -13,7 +13,6 @@ Every builder takes ``lang`` ("en" or "es"; the current language by default, see
 from __future__ import annotations
 
 import json
-import re
 import textwrap
 
 import altair as alt
@@ -21,7 +20,7 @@ import pandas as pd
 
 from .. import data
 from ..i18n import N_, translator
-from .base import MUTED_TEXT, PALETTE, finish, text_color
+from .base import MUTED_TEXT, PALETTE, finish, text_color, vega_literal, vega_message
 
 # ------------------------------------------------------------------------------------------
 # Evidence on crime (chapter 3): builders for this chapter go below this banner.
@@ -41,11 +40,6 @@ TRANSLATED_DATA = {
 }
 
 
-def _js(value) -> str:
-    """A Python value as a Vega expression literal (JSON is valid Vega expression syntax)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
 def _lit(text: str) -> str:
     """A string as a Vega expression literal: in single quotes, or in JSON's double quotes
     when it holds an apostrophe."""
@@ -59,24 +53,10 @@ def _lines(lines: list[str]) -> str:
     return "[" + ", ".join(_lit(s) for s in lines) + "]"
 
 
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
-
 def _expr(message: str, **pieces: str) -> str:
     """A (translated) message as a Vega string expression: its words as literals, each
     ``{name}`` replaced by the Vega expression ``pieces[name]``, joined with ``+``."""
-    parts: list[tuple[str, bool]] = []  # (expression, is a string literal)
-    pos = 0
-    for m in _PLACEHOLDER.finditer(message):
-        if m.start() > pos:
-            parts.append((_lit(message[pos:m.start()]), True))
-        parts.append((pieces[m.group(1)], False))
-        pos = m.end()
-    if pos < len(message):
-        parts.append((_lit(message[pos:]), True))
-    if len(parts) > 1 and not parts[0][1] and not parts[1][1]:
-        parts.insert(0, ("''", True))  # '+' of two numbers would add them
-    return " + ".join(p for p, _ in parts)
+    return vega_message(message, pieces, quote=_lit)
 
 
 def _shown(signal: str, labels: dict[str, str]) -> str:
@@ -84,7 +64,7 @@ def _shown(signal: str, labels: dict[str, str]) -> str:
     value (English), else a lookup of its translated label."""
     if all(k == v for k, v in labels.items()):
         return signal
-    return f"{_js(labels)}[{signal}]"
+    return f"{vega_literal(labels)}[{signal}]"
 
 
 def _labels(options: list, labels: list[str]) -> dict:
@@ -260,7 +240,7 @@ def crime_study_results(df: pd.DataFrame | None = None, *,
     none_match = _expr(t("Policy {policy}, design {design}: no estimates match; choose {all} "
                          "in one of the menus.").replace("{all}", policy_labels[0]),
                        policy=policy_shown, design=design_shown)
-    live = f"{_js(sentences)}[cs_policy + '|' + cs_design] || {none_match}"
+    live = f"{vega_literal(sentences)}[cs_policy + '|' + cs_design] || {none_match}"
     table = pd.DataFrame({
         t("Study"): d["study"], t("Outcome"): d["outcome"], t("Policy"): d["policy"],
         t("Design"): d["design"], t("Comparison"): d["comparison"],
@@ -484,7 +464,7 @@ def crime_did_explorer(panel: pd.DataFrame | None = None, *, treated: str = "TX"
                                            f"{_lines(did_lines)}"
                                            " : datum.label",
                                  labelColor=alt.ExprRef(
-                                     f"{_js(row_colors)}[datum.label] || '{TEXT}'")))
+                                     f"{vega_literal(row_colors)}[datum.label] || '{TEXT}'")))
     cells = means2.transform_fold([before_col, after_col, change_col], as_=["col", "value"]) \
         .transform_calculate(row="datum.group",
                              txt=f"datum.col == {_lit(change_col)} ? "
@@ -508,7 +488,7 @@ def crime_did_explorer(panel: pd.DataFrame | None = None, *, treated: str = "TX"
     ex = did(panel, treated, policy_year, window=window)
 
     e = f"data('{DID_EST_DATA}')"
-    names_js = _js(state_names)
+    names_js = vega_literal(state_names)
     state_js = f"{names_js}[did_state]"
     neighbours = _expr(t("{state}'s neighbours"), state=state_js)
     all_others = t("all other states")
@@ -656,13 +636,13 @@ def crime_placebo(table: pd.DataFrame | None = None, *, year: int = 2012,
     sub = pt[(pt["year"] == year) & (pt["outcome"] == "Violent crime")]["did"]
     each, spread = _placebo_lookup(pt, states, names, t)
     key = "pl_year + '|' + pl_outcome"
-    nm = _js({s: str(names[s]) for s in states})
+    nm = vega_literal({s: str(names[s]) for s in states})
     # Each state's estimate and rank are one lookup, '+5.3/12': the words between {effect}
     # and {rank} replace its '/'.
     sentence = t("Pretend policy year {year}, {outcome}: {state}'s 'effect' is {effect} per "
                  "100,000, rank {rank} of {n} by size; {range}").replace("{n}",
                                                                          str(len(states)))
-    pick = f"split({_js(each)}[{key}], ' ')[indexof({_js(states)}, pl_state)]"
+    pick = f"split({vega_literal(each)}[{key}], ' ')[indexof({vega_literal(states)}, pl_state)]"
     i, j = sentence.find("{effect}"), sentence.find("{rank}")
     pieces = {"effect": f"split({pick}, '/')[0]", "rank": f"split({pick}, '/')[1]"}
     between = sentence[i + len("{effect}"):j] if 0 <= i < j else "{"
@@ -671,7 +651,7 @@ def crime_placebo(table: pd.DataFrame | None = None, *, year: int = 2012,
         pieces["effect_rank"] = f"replace({pick}, '/', {_lit(between)})"
     outcome_shown = _shown("pl_outcome", dict(zip(outcomes, outcome_labels, strict=True)))
     live = _expr(sentence, year="pl_year", outcome=f"lower({outcome_shown})",
-                 state=f"{nm}[pl_state]", range=f"{_js(spread)}[{key}]", **pieces)
+                 state=f"{nm}[pl_state]", range=f"{vega_literal(spread)}[{key}]", **pieces)
     tab = pt[pt["year"] == year].pivot(index="state_abbr", columns="outcome",
                                       values=["did", "treated_before"])
     tab = tab.sort_values(("did", "Violent crime"), ascending=False)

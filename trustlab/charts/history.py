@@ -13,7 +13,6 @@ its data as values."""
 from __future__ import annotations
 
 import json
-import string
 import textwrap
 
 import altair as alt
@@ -21,7 +20,19 @@ import pandas as pd
 
 from .. import data
 from ..i18n import N_, translator
-from .base import MUTED_TEXT, PALETTE, WIDTH, finish, when, wrap_subtitle
+from .base import (
+    MUTED_TEXT,
+    PALETTE,
+    WIDTH,
+    finish,
+    message_pieces,
+    vega_concat,
+    vega_literal,
+    vega_message,
+    vega_str,
+    when,
+    wrap_subtitle,
+)
 
 # Data values the charts show (legend, axis and menu labels, tooltip and table cells): the
 # catalogue holds every value of these columns (``python -m trustlab.translations update``).
@@ -56,50 +67,24 @@ def _span_expr(a: str, b: str) -> str:
     return f"({a} == {b} ? '' + {a} : {a} + '–' + {b})"
 
 
-def _js(value) -> str:
-    """A Python value as a Vega expression literal (JSON is valid Vega expression syntax)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _quote(text: str) -> str:
-    """A text as a single-quoted Vega string literal."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def _pieces(message: str, exprs: dict[str, str]) -> list[tuple[bool, str]]:
-    """A (translated) message split at its ``{placeholders}``: ``(False, text)`` for its
-    text, ``(True, expression)`` for each placeholder, filled with a Vega expression."""
-    out: list[tuple[bool, str]] = []
-    for text, field, _spec, _conv in string.Formatter().parse(message):
-        if text:
-            out.append((False, text))
-        if field is not None:
-            out.append((True, exprs[field]))
-    return out
-
-
-def _concat(pieces: list[tuple[bool, str]]) -> str:
-    return " + ".join(v if is_expr else _quote(v) for is_expr, v in pieces) or "''"
-
-
 def _vega(message: str, **exprs: str) -> str:
     """A live-summary message as a Vega string expression: its text as literals, each
     ``{name}`` replaced by the expression ``exprs[name]``."""
-    return _concat(_pieces(message, exprs))
+    return vega_message(message, exprs)
 
 
 def _vega_choice(cond: str, if_true: str, if_false: str, **exprs: str) -> str:
     """Two whole messages (e.g. singular and plural) as one Vega expression that picks one by
     ``cond``; the parts both share are written once, outside the condition."""
-    a, b = _pieces(if_true, exprs), _pieces(if_false, exprs)
+    a, b = message_pieces(if_true, exprs), message_pieces(if_false, exprs)
     i = 0
     while i < min(len(a), len(b)) and a[i] == b[i]:
         i += 1
     j = 0
     while j < min(len(a), len(b)) - i and a[-1 - j] == b[-1 - j]:
         j += 1
-    mid = f"({cond} ? {_concat(a[i:len(a) - j])} : {_concat(b[i:len(b) - j])})"
-    return _concat([*a[:i], (True, mid), *a[len(a) - j:]])
+    mid = f"({cond} ? {vega_concat(a[i:len(a) - j])} : {vega_concat(b[i:len(b) - j])})"
+    return vega_concat([*a[:i], (True, mid), *a[len(a) - j:]])
 
 
 def _labelled(options: list[str], labels: list[str]) -> dict:
@@ -393,7 +378,7 @@ def timeline(df: pd.DataFrame | None = None, *, key: str = "ch1_tl_",
     lookup = alt.param(name=f"{key}events", value={"count": counts, "names": events})
     shown = f"({key}category == 'All' || datum.category == {key}category)"
     # Axis labels: one word a line in English; translated names on at most two lines.
-    label_expr = (f"{_js({c: _two_lines(n) for c, n in cat_names.items()})}[datum.label]"
+    label_expr = (f"{vega_literal({c: _two_lines(n) for c, n in cat_names.items()})}[datum.label]"
                   if translated else "split(datum.label, ' ')")
     chart = (
         alt.Chart(d)
@@ -422,13 +407,13 @@ def timeline(df: pd.DataFrame | None = None, *, key: str = "ch1_tl_",
     i0, i1 = f"({a} - {first})", f"({b} - {first} + 1)"
     k0, k1 = f"{n}.count[{c}][{i0}]", f"{n}.count[{c}][{i1}]"
     k = f"{k1} - {k0}"
-    name_of = f"{_js(cat_names)}[{c}]" if translated else c
+    name_of = f"{vega_literal(cat_names)}[{c}]" if translated else c
     first_event, last_event = f"{n}.names[{c}][{k0}]", f"{n}.names[{c}][{k1} - 1]"
     none = _vega(t("no events; widen the period to see some."))
     one = _vega(t("1 event, {first}."), first=first_event)
     many = _vega(t("{n} events, from {first} to {last}."), n=f"({k})", first=first_event,
                  last=last_event)
-    everything = _quote(t("All categories"))
+    everything = vega_str(t("All categories"))
     live = _vega(t("{category}, {years}: {result}"),
                  category=f"({c} == 'All' ? {everything} : {name_of})",
                  years=_span_expr(a, b),

@@ -12,7 +12,6 @@ the data the chart shows and the live sentences are translated.
 
 from __future__ import annotations
 
-import string
 import textwrap
 
 import altair as alt
@@ -20,7 +19,7 @@ import pandas as pd
 
 from .. import data
 from ..i18n import N_, translator
-from .base import finish
+from .base import finish, message_pieces, vega_concat, vega_str
 
 # Data values the charts show (legend, axis and menu labels, tooltip and table cells): the
 # catalogue holds every value of these columns (``python -m trustlab.translations update``).
@@ -105,48 +104,22 @@ def _lines(text: str, width: int, hyphens: bool = False) -> str:
                                   break_long_words=False)) or str(text)
 
 
-def _js(text: str) -> str:
-    """A Python string as a single-quoted Vega expression string literal."""
-    return "'" + str(text).replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 class _E(str):
     """A Vega expression to splice into a message by :func:`_tokens` (not formatted as text)."""
 
 
 def _tokens(message: str, **values) -> list[tuple[bool, str]]:
-    """A (translated) message as pieces of a Vega string expression: ``(False, text)`` for
-    text, ``(True, expression)`` for each ``{name}`` whose value is an :class:`_E`; other
-    values are formatted into the text with the message's format spec."""
-    out: list[tuple[bool, str]] = []
-    for text, field, spec, conv in string.Formatter().parse(message):
-        if text:
-            out.append((False, text))
-        if field is None:
-            continue
-        value = values[field]
-        if isinstance(value, _E):
-            out.append((True, str(value)))
-        else:
-            value = repr(value) if conv == "r" else str(value) if conv == "s" else value
-            out.append((False, format(value, spec or "")))
-    merged: list[tuple[bool, str]] = []
-    for is_expr, piece in out:
-        if merged and not is_expr and not merged[-1][0]:
-            merged[-1] = (False, merged[-1][1] + piece)
-        else:
-            merged.append((is_expr, piece))
-    return merged
-
-
-def _concat(tokens: list[tuple[bool, str]]) -> str:
-    """Vega expression joining the pieces with ``+``."""
-    return " + ".join(piece if is_expr else _js(piece) for is_expr, piece in tokens) or "''"
+    """A (translated) message as pieces of a Vega string expression: each ``{name}`` whose
+    value is an :class:`_E` is that expression, other values are formatted into the text
+    (see :func:`trustlab.charts.base.message_pieces`)."""
+    exprs = {k: str(v) for k, v in values.items() if isinstance(v, _E)}
+    others = {k: v for k, v in values.items() if k not in exprs}
+    return message_pieces(message, exprs, others)
 
 
 def _vega(message: str, **values) -> str:
     """A (translated) message as one Vega string expression (see :func:`_tokens`)."""
-    return _concat(_tokens(message, **values))
+    return vega_concat(_tokens(message, **values))
 
 
 def _either(cond: str, a: list[tuple[bool, str]], b: list[tuple[bool, str]]) -> str:
@@ -166,8 +139,8 @@ def _either(cond: str, a: list[tuple[bool, str]], b: list[tuple[bool, str]]) -> 
             b[0] = (False, b[0][1][common:])
             a = [x for x in a if x != (False, "")]
             b = [x for x in b if x != (False, "")]
-    tail = f"({cond} ? {_concat(a)} : {_concat(b)})"
-    return " + ".join([_concat(head), tail]) if head else tail
+    tail = f"({cond} ? {vega_concat(a)} : {vega_concat(b)})"
+    return " + ".join([vega_concat(head), tail]) if head else tail
 
 
 def _common_prefix(x: str, y: str) -> str:
@@ -183,7 +156,8 @@ def _lookup(signal: str, values, t) -> str:
     table = {v: t(v) for v in values}
     if all(k == v for k, v in table.items()):
         return signal
-    return "{" + ", ".join(f"{_js(k)}: {_js(v)}" for k, v in table.items()) + f"}}[{signal}]"
+    pairs = ", ".join(f"{vega_str(k)}: {vega_str(v)}" for k, v in table.items())
+    return "{" + pairs + f"}}[{signal}]"
 
 
 def _labelled(options: list[str], labels: list[str]) -> dict:
@@ -298,28 +272,29 @@ def programs_explorer(df: pd.DataFrame | None = None, *,
     def keeps(p) -> str:
         year_ok = "true" if pd.isna(p["year_started"]) else f"{int(p['year_started'])} <= pe_year"
         region_en = english.loc[p["program_id"], "region"]
-        return (f"((pe_practice == 'All' || indexof({_js(p['practices'])}, pe_practice) >= 0)"
-                f" && (pe_region == 'All' || pe_region == {_js(region_en)}) && {year_ok})")
+        return (f"((pe_practice == 'All' || indexof({vega_str(p['practices'])}, pe_practice) >= 0)"
+                f" && (pe_region == 'All' || pe_region == {vega_str(region_en)}) && {year_ok})")
     rows = [p for _, p in progs.iterrows()]
     shown = "(" + " + ".join(f"({keeps(p)} ? 1 : 0)" for p in rows) + ")"
-    names = ("slice(" + " + ".join(f"({keeps(p)} ? {_js(p['name'] + '; ')} : '')"
+    names = ("slice(" + " + ".join(f"({keeps(p)} ? {vega_str(p['name'] + '; ')} : '')"
                                    for p in rows) + ", 0, -2)")
     marked = "(" + " + ".join(
-        f"({keeps(p)} && pe_evidence == {_js(english.loc[p['program_id'], 'evidence_kind'])}"
+        f"({keeps(p)} && pe_evidence == {vega_str(english.loc[p['program_id'], 'evidence_kind'])}"
         " ? 1 : 0)" for p in rows) + ")"
-    labels = "{" + ", ".join(f"{_js(k)}: {_js(v)}" for k, v in practice_names.items()) + "}"
+    labels = "{" + ", ".join(f"{vega_str(k)}: {vega_str(v)}"
+                             for k, v in practice_names.items()) + "}"
     none_match, any_practice, all_regions = (t("No program matches"), t("any practice"),
                                              t("all regions"))
-    matches = _E(f"({shown} == 0 ? {_js(none_match)} : "
+    matches = _E(f"({shown} == 0 ? {vega_str(none_match)} : "
                  + _vega(t("{shown} of {total} programs match"), shown=_E(shown), total=n)
                  + ")")
     live = (
         _vega(t("{matches} ({practice}, {region}, started in or before {year} or in an "
                 "unknown year)"),
               matches=matches,
-              practice=_E(f"(pe_practice == 'All' ? {_js(any_practice)} : "
+              practice=_E(f"(pe_practice == 'All' ? {vega_str(any_practice)} : "
                           f"{labels}[pe_practice])"),
-              region=_E(f"(pe_region == 'All' ? {_js(all_regions)} : {region_shown})"),
+              region=_E(f"(pe_region == 'All' ? {vega_str(all_regions)} : {region_shown})"),
               year=_E("pe_year"))
         + f" + ({shown} == 0 || {shown} > 5 ? '.' : ': ' + {names} + '.')"
         + " + (pe_evidence == 'All' ? '' : "
@@ -430,8 +405,8 @@ def policy_builder(recs: pd.DataFrame | None = None,
     yours, behind = t("Your jurisdiction"), t("Evidence behind it")  # column headers
     base = alt.Chart(d).transform_calculate(
         met=f"{lookup} == datum.met_when",
-        status=f"datum.met ? {_js(meets)} : {_js(not_yet)}",
-        status_short=f"datum.met ? {_js(yes)} : {_js(no)}",
+        status=f"datum.met ? {vega_str(meets)} : {vega_str(not_yet)}",
+        status_short=f"datum.met ? {vega_str(yes)} : {vega_str(no)}",
         met_num="datum.met ? 1 : 0")
     # Column positions are fractions of the view's width, so they shrink with it.
     col = alt.Scale(domain=[0, 1], nice=False, zero=False)
@@ -445,7 +420,7 @@ def policy_builder(recs: pd.DataFrame | None = None,
     headers = alt.Axis(orient="top", title=None, values=[0, 0.35], grid=False, ticks=False,
                        domain=False, labelAlign="left", labelOffset=8, labelFontWeight="bold",
                        labelFontSize=12, labelColor="#333333",
-                       labelExpr=f"datum.value == 0 ? {_js(yours)} : {_js(behind)}")
+                       labelExpr=f"datum.value == 0 ? {vega_str(yours)} : {vega_str(behind)}")
     status = base.mark_text(align="left", fontSize=13, fontWeight="bold", dx=8).encode(
         y=y, x=alt.X("zero:Q", scale=col, axis=headers), text="status:N",
         color=alt.Color("status:N", legend=None,
@@ -487,7 +462,7 @@ def policy_builder(recs: pd.DataFrame | None = None,
         words = REC_SHORT.get(r["rec_id"])
         return r["short_label"] if words is None else t(words)
     missing = ("slice(" + " + ".join(
-        f"({met(r)} ? '' : {_js(short(r) + ', ')})" for r in recs_rows) + ", 0, -2)")
+        f"({met(r)} ? '' : {vega_str(short(r) + ', ')})" for r in recs_rows) + ", 0, -2)")
     live = _either(
         f"{n_met} == {n}",
         _tokens(t("Your choices meet {met} of {total} recommendations."),
@@ -521,8 +496,8 @@ def policy_builder(recs: pd.DataFrame | None = None,
                   "y": {"axis": {"labelExpr": "split(datum.label, '|')", "labelLimit": 112,
                                  "labelFontSize": 11}},
                   "x": {"axis": {"values": [0, 0.27], "labelOffset": 2,
-                                 "labelExpr": f"datum.value == 0 ? {_js(met_header)} : "
-                                              f"{_js(evidence_header)}"}}}},
+                                 "labelExpr": f"datum.value == 0 ? {vega_str(met_header)} : "
+                                              f"{vega_str(evidence_header)}"}}}},
              {"transform": [{"calculate": "0.27", "as": "at"}],
               "mark": {"xOffset": 4, "size": 64}},
              {"transform": [{"calculate": "0.27", "as": "at"}],
@@ -618,7 +593,7 @@ def u_visa_backlog(df: pd.DataFrame | None = None, *,
             first_n=int(rec[first]), first=first, peak_n=int(rec[peak_year]),
             peak_year=peak_year, last_n=int(rec[last]), last=last, cap=cap),
     }
-    live = ("{" + ", ".join(f"{_js(k)}: {_js(v)}" for k, v in said.items())
+    live = ("{" + ", ".join(f"{vega_str(k)}: {vega_str(v)}" for k, v in said.items())
             + "}[uv_measure]")
     table = pd.DataFrame({
         t("Fiscal year"): [str(y) for y in wide.index],

@@ -7,7 +7,16 @@ import pandas as pd
 
 from .. import data, i18n
 from ..i18n import N_, translator
-from .base import MUTED_TEXT, PALETTE, finish, when, wrap_subtitle
+from .base import (
+    MUTED_TEXT,
+    PALETTE,
+    finish,
+    vega_literal,
+    vega_message,
+    vega_str,
+    when,
+    wrap_subtitle,
+)
 
 # Data values the charts show (legend, axis and menu labels, tooltips, table cells): the
 # catalogue holds every value of these columns, and the builders pass them through ``t``.
@@ -299,9 +308,9 @@ def agreements_timeline(df: pd.DataFrame | None = None, events: pd.DataFrame | N
     legend = {"orient": "none", "legendX": -50, "legendY": {"expr": "height + 40"},
               "columns": 1}
     shown_notes = _vega_text(t("{n} policy changes shown as dashed lines."),
-                             n=f"{_vega_literal(nnotes)}[ch2_period]")
-    hidden_notes = _js(t("Policy changes hidden."))
-    live = (f"{_vega_literal(views)}[ch2_model + '|' + ch2_period] + ' ' + (ch2_notes ? "
+                             n=f"{vega_literal(nnotes)}[ch2_period]")
+    hidden_notes = vega_str(t("Policy changes hidden."))
+    live = (f"{vega_literal(views)}[ch2_model + '|' + ch2_period] + ' ' + (ch2_notes ? "
             f"{shown_notes} : {hidden_notes})")
     d_tab = d.assign(kind=d["series"], event_date=d["date"],
                      model=d["model"].map(lambda m: model_names.get(m, m)))
@@ -359,30 +368,10 @@ def agreements_timeline(df: pd.DataFrame | None = None, events: pd.DataFrame | N
         CH2_WIDTH)
 
 
-def _vega_literal(obj) -> str:
-    """A Python dict, list, string or number written as a Vega expression literal."""
-    import json
-
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-
-
-def _js(text: str) -> str:
-    """A (translated) text as a single-quoted Vega string literal."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
-
-
 def _vega_text(template: str, **exprs: str) -> str:
     """A translated sentence whose ``{placeholders}`` are Vega expressions, as one Vega
     expression: ``_vega_text("{n} shown.", n="counts[p]")`` is ``counts[p] + ' shown.'``."""
-    import re
-
-    parts = []
-    for i, piece in enumerate(re.split(r"\{(\w+)\}", template)):
-        if i % 2:
-            parts.append(exprs[piece])
-        elif piece:
-            parts.append(_js(piece))
-    return " + ".join(parts) or "''"
+    return vega_message(template, exprs)
 
 
 def _stated(count: int, qualifier: str, lang: str | None = None) -> str:
@@ -620,15 +609,15 @@ def _map_live(wide: pd.DataFrame, bars: pd.DataFrame, options: list[str], names:
              "Task Force Model": t("the Task Force Model"),
              "Warrant Service Officer": t("the Warrant Service Officer")}
     name = dict(zip(options, names, strict=True))
-    n = f"{_vega_literal(per_model)}[ch2_state][{_vega_literal(idx)}[ch2_map_model]]"
+    n = f"{vega_literal(per_model)}[ch2_state][{vega_literal(idx)}[ch2_map_model]]"
     # One message for the whole line, written as a Vega expression: the verb agrees with
     # "All states" or with one state, in each language's own way.
     return t("'Map: agreements under ' + {model} + '; ' + {state} + (ch2_state == 'all' ? "
              "' hold ' : ' holds ') + format({n}, ',') + ' of them. Bars: ' + {state} + ', "
              "agreements of all models by type of agency: ' + {types} + '.'").format(
-        model=f"{_vega_literal(label)}[ch2_map_model]",
-        state=f"{_vega_literal(name)}[ch2_state]", n=n,
-        types=f"{_vega_literal(per_type)}[ch2_state]")
+        model=f"{vega_literal(label)}[ch2_map_model]",
+        state=f"{vega_literal(name)}[ch2_state]", n=n,
+        types=f"{vega_literal(per_type)}[ch2_state]")
 
 
 def state_laws_map(laws: pd.DataFrame | None = None, *,
@@ -725,5 +714,5 @@ def state_laws_map(laws: pd.DataFrame | None = None, *,
         datasets=["state_laws", "us_states_geometry"],
         table=table,
         table_caption=t("Each state's rule on 287(g) in the course's table, grouped by rule."),
-        live=f"{_vega_literal(live)}[ch2_law]", live_name="ch2_law_live",
+        live=f"{vega_literal(live)}[ch2_law]", live_name="ch2_law_live",
         narrow={"height": 200}, lang=lang), CH2_WIDTH)

@@ -10,7 +10,6 @@ labels are translated."""
 from __future__ import annotations
 
 import json
-import string
 import textwrap
 
 import altair as alt
@@ -18,7 +17,7 @@ import pandas as pd
 
 from .. import data, i18n
 from ..i18n import N_, translator
-from .base import PALETTE, WIDTH, finish, when
+from .base import PALETTE, WIDTH, finish, vega_message, when
 
 # Data columns whose values the charts show (legend, axis and menu labels, tooltips, tables):
 # `python -m trustlab.translations update` puts every value in the catalogue.
@@ -78,33 +77,6 @@ _NARROW_LEGEND_LAST = {"legend": {
 def _lookup(table: dict[str, str], key: str) -> str:
     """A Vega expression picking a precomputed sentence by a key built from control values."""
     return json.dumps(table, ensure_ascii=False) + f"[{key}]"
-
-
-def _js(text: str) -> str:
-    """``text`` as a Vega expression string literal (single-quoted)."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def _vega(message: str, exprs: dict[str, str], **values) -> str:
-    """A Vega expression writing a (translated) ``message``: each ``{name}`` of ``exprs``
-    becomes that Vega expression, each other ``{name[:spec]}`` the Python ``values[name]``
-    formatted with its spec, and the text between them string literals joined with " + "."""
-    pieces: list[str] = []
-    text = ""
-    for literal, field, spec, _conv in string.Formatter().parse(message):
-        text += literal
-        if field is None:
-            continue
-        if field in exprs:
-            if text:
-                pieces.append(_js(text))
-            pieces.append(exprs[field])
-            text = ""
-        else:
-            text += format(values[field], spec or "")
-    if text:
-        pieces.append(_js(text))
-    return " + ".join(pieces)
 
 
 def _shown(param: str, values, t) -> str:
@@ -475,7 +447,7 @@ def underreporting_simulator(report_rate: float | None = None, *,
         tooltip=[alt.Tooltip("step:N", title=t("Step")),
                  alt.Tooltip("value:Q", title=t("Number"), format=",.0f")])
         + bars.mark_text(align="left", dx=4, fontSize=12).encode(text="text:N"))
-    rates_msg = _vega(t("Published clearance rate: {rate}  \u00b7  all victimisations "
+    rates_msg = vega_message(t("Published clearance rate: {rate}  \u00b7  all victimisations "
                         "cleared: {share}"),
                       {"rate": "format(datum.rc, '.0%')", "share": "format(datum.sc, '.0%')"})
     rates = (alt.Chart(steps.head(1))
@@ -543,7 +515,7 @@ def underreporting_simulator(report_rate: float | None = None, *,
         return f"format({expr.replace('datum.victimisations', str(n))}, '{fmt}')"
 
     calm = ur.vega_expressions({**names, "silence": "0"})
-    live = _vega(
+    live = vega_message(
         t("With {silence} of affected victims silent, police record {recorded} of {n:,} true "
           "victimisations ({recorded_calm} with nobody silent) and clear {cleared} "
           "({cleared_calm}). Published clearance rate {rate} ({rate_calm}); share of all "
