@@ -250,6 +250,25 @@ def vega_message(message: str, exprs: dict[str, str] | None = None, quote=vega_s
     return vega_concat(message_pieces(message, exprs, values), quote)
 
 
+def vega_lookup(table: dict, key: str) -> str:
+    """A Vega expression picking a value of ``table`` (as an object literal) by the Vega
+    expression ``key``: a precomputed sentence by the controls' values, a translated label."""
+    return json.dumps(table, ensure_ascii=False) + f"[{key}]"
+
+
+def shown_value(signal: str, table: dict[str, str]) -> str:
+    """A control's (English) value as the reader sees it: the signal itself where every value
+    reads as it is (English), else a lookup of its translation in ``table``."""
+    return signal if all(k == v for k, v in table.items()) else vega_lookup(table, signal)
+
+
+def binding_labels(options: list, labels: list[str]) -> dict:
+    """``labels=`` for a menu or radio buttons whose values stay English: the translated
+    labels, or nothing where they read as the values (so English specs stay as they were)."""
+    labels = list(labels)
+    return {} if [str(o) for o in options] == labels else {"labels": labels}
+
+
 def param_names(spec: dict) -> list[str]:
     """Names of every parameter (control or selection) in a chart spec, top level and nested
     layers alike, in order of appearance. Two charts on one page must not share one."""

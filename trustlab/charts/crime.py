@@ -20,7 +20,16 @@ import pandas as pd
 
 from .. import data
 from ..i18n import N_, translator
-from .base import MUTED_TEXT, PALETTE, finish, text_color, vega_literal, vega_message
+from .base import (
+    MUTED_TEXT,
+    PALETTE,
+    binding_labels,
+    finish,
+    shown_value,
+    text_color,
+    vega_literal,
+    vega_message,
+)
 
 # ------------------------------------------------------------------------------------------
 # Evidence on crime (chapter 3): builders for this chapter go below this banner.
@@ -57,20 +66,6 @@ def _expr(message: str, **pieces: str) -> str:
     """A (translated) message as a Vega string expression: its words as literals, each
     ``{name}`` replaced by the Vega expression ``pieces[name]``, joined with ``+``."""
     return vega_message(message, pieces, quote=_lit)
-
-
-def _shown(signal: str, labels: dict[str, str]) -> str:
-    """A control's value as the reader sees it: the signal itself where every label is its
-    value (English), else a lookup of its translated label."""
-    if all(k == v for k, v in labels.items()):
-        return signal
-    return f"{vega_literal(labels)}[{signal}]"
-
-
-def _labels(options: list, labels: list[str]) -> dict:
-    """``labels=`` for a menu or radio buttons, given only where they differ from the
-    options (so the English spec is as it always was)."""
-    return {} if [str(o) for o in options] == list(labels) else {"labels": list(labels)}
 
 
 def _own_name(field: str, title: str) -> dict:
@@ -178,13 +173,14 @@ def crime_study_results(df: pd.DataFrame | None = None, *,
     directions = [t(x) for x in DIRECTIONS]
     pol = alt.param(name="cs_policy", value="All",
                     bind=alt.binding_select(options=policies,
-                                            **_labels(policies, policy_labels),
+                                            **binding_labels(policies, policy_labels),
                                             name=t("Policy") + " "))
     des = alt.param(name="cs_design", value="All",
-                    bind=alt.binding_select(options=designs, **_labels(designs, design_labels),
+                    bind=alt.binding_select(options=designs,
+                                            **binding_labels(designs, design_labels),
                                             name=t("Research design") + " "))
-    policy_shown = _shown("cs_policy", dict(zip(policies, policy_labels, strict=True)))
-    design_shown = _shown("cs_design", dict(zip(designs, design_labels, strict=True)))
+    policy_shown = shown_value("cs_policy", dict(zip(policies, policy_labels, strict=True)))
+    design_shown = shown_value("cs_design", dict(zip(designs, design_labels, strict=True)))
     # The data's policy and design are in the chart's language: compare them with the
     # menus' labels.
     keep = f"(cs_policy == 'All' || datum.policy == {policy_shown}) && " \
@@ -370,7 +366,7 @@ def crime_did_explorer(panel: pd.DataFrame | None = None, *, treated: str = "TX"
                       bind=alt.binding_range(min=1, max=8, step=1,
                                              name=t("Years on each side") + " "))
     p_comp = alt.param(name="did_comp", value="All other states",
-                       bind=alt.binding_radio(options=comparisons, **_labels(comparisons, [
+                       bind=alt.binding_radio(options=comparisons, **binding_labels(comparisons, [
                            t("All other states"), t("Neighbouring states"), t("One state")]),
                                               name=t("Comparison") + " "))
     p_other = alt.param(name="did_other", value=other,
@@ -378,7 +374,7 @@ def crime_did_explorer(panel: pd.DataFrame | None = None, *, treated: str = "TX"
                                                 name=t("Comparison state (for One state)") + " "))
     p_out = alt.param(name="did_outcome", value="Violent crime",
                       bind=alt.binding_radio(options=outcomes,
-                                             **_labels(outcomes, outcome_labels),
+                                             **binding_labels(outcomes, outcome_labels),
                                              name=t("Outcome") + " "))
     group_expr = (
         f"datum.state_abbr == did_state ? {_lit(treated_row)} : "
@@ -495,7 +491,8 @@ def crime_did_explorer(panel: pd.DataFrame | None = None, *, treated: str = "TX"
     cmp = (f"(did_comp == 'All other states' ? {_lit(all_others)} : did_comp == "
            f"'Neighbouring states' ? {neighbours} : {names_js}[did_other])")
     span = _expr(t("before ({before}) and after ({after})"), before=before, after=after)
-    outcome_js = f"lower({_shown('did_outcome', dict(zip(outcomes, outcome_labels, strict=True)))})"
+    outcome_label = dict(zip(outcomes, outcome_labels, strict=True))
+    outcome_js = f"lower({shown_value('did_outcome', outcome_label)})"
     found = _expr(
         t("{state}, {outcome}, {span}, compared with {comparison}: the "
           "difference-in-differences is {did} per 100,000 (the state changed by "
@@ -600,7 +597,7 @@ def crime_placebo(table: pd.DataFrame | None = None, *, year: int = 2012,
                                               name=t("Pretend policy year") + " "))
     p_out = alt.param(name="pl_outcome", value="Violent crime",
                       bind=alt.binding_radio(options=outcomes,
-                                             **_labels(outcomes, outcome_labels),
+                                             **binding_labels(outcomes, outcome_labels),
                                              name=t("Outcome") + " "))
     states = sorted(pt["state_abbr"].unique())
     menu = sorted(states, key=lambda s: str(names[s]))  # the menu shows names: sort by name
@@ -649,7 +646,7 @@ def crime_placebo(table: pd.DataFrame | None = None, *, year: int = 2012,
     if "{" not in between:  # one replace() gives both, as the English always did
         sentence = sentence[:i] + "{effect_rank}" + sentence[j + len("{rank}"):]
         pieces["effect_rank"] = f"replace({pick}, '/', {_lit(between)})"
-    outcome_shown = _shown("pl_outcome", dict(zip(outcomes, outcome_labels, strict=True)))
+    outcome_shown = shown_value("pl_outcome", dict(zip(outcomes, outcome_labels, strict=True)))
     live = _expr(sentence, year="pl_year", outcome=f"lower({outcome_shown})",
                  state=f"{nm}[pl_state]", range=f"{vega_literal(spread)}[{key}]", **pieces)
     tab = pt[pt["year"] == year].pivot(index="state_abbr", columns="outcome",

@@ -12,7 +12,6 @@ its data as values."""
 
 from __future__ import annotations
 
-import json
 import textwrap
 
 import altair as alt
@@ -24,10 +23,12 @@ from .base import (
     MUTED_TEXT,
     PALETTE,
     WIDTH,
+    binding_labels,
     finish,
     message_pieces,
     vega_concat,
     vega_literal,
+    vega_lookup,
     vega_message,
     vega_str,
     when,
@@ -87,12 +88,6 @@ def _vega_choice(cond: str, if_true: str, if_false: str, **exprs: str) -> str:
     return vega_concat([*a[:i], (True, mid), *a[len(a) - j:]])
 
 
-def _labelled(options: list[str], labels: list[str]) -> dict:
-    """``labels=`` for a menu or radio whose values stay in English: the translated labels
-    (nothing when they equal the values, as in English)."""
-    return {} if list(labels) == list(options) else {"labels": list(labels)}
-
-
 # ------------------------------------------------------------------------------------------
 # Removals and returns (DHS Yearbook Table 39)
 
@@ -127,7 +122,7 @@ def removals_returns(df: pd.DataFrame | None = None, *, start: int = 1927,
     measure = alt.param(
         name=f"{key}measure", value="Number of people",
         bind=alt.binding_radio(options=measures, name=t("Show"),
-                               **_labelled(measures, [t(m) for m in measures])))
+                               **binding_labels(measures, [t(m) for m in measures])))
     lo_p = alt.param(name=f"{key}from_year", value=first,
                      bind=alt.binding_range(min=first, max=last, step=1,
                                             name=t("From fiscal year")))
@@ -361,7 +356,7 @@ def timeline(df: pd.DataFrame | None = None, *, key: str = "ch1_tl_",
     options = [N_("All"), *cats]  # values: English
     category = alt.param(name=f"{key}category", value="All",
                          bind=alt.binding_select(options=options, name=t("Category"),
-                                                 **_labelled(options, [t(o) for o in
+                                                 **binding_labels(options, [t(o) for o in
                                                                        options])))
     lo_p = alt.param(name=f"{key}from_year", value=first,
                      bind=alt.binding_range(min=first, max=last, step=1,
@@ -510,7 +505,7 @@ def historic_estimates(df: pd.DataFrame | None = None, *,
     episodes = list(dict.fromkeys(d["episode"]))
     episode = alt.param(name=f"{key}episode", value=episodes[0],
                         bind=alt.binding_radio(options=episodes, name=t("Episode"),
-                                               **_labelled(episodes,
+                                               **binding_labels(episodes,
                                                            [t(e) for e in episodes])))
     types = list(dict.fromkeys(d["producer_type"]))
     color = alt.Color("producer_type:N", title=t("Produced by"),
@@ -588,17 +583,12 @@ def historic_estimates(df: pd.DataFrame | None = None, *,
         table=table,
         table_caption=t("Published estimates of the Mexican Repatriation and of Operation "
                         "Wetback"),
-        live=_lookup_expr(sentences, f"{key}episode"),
+        live=vega_lookup(sentences, f"{key}episode"),
         live_name=f"{key}live",
         narrow={"height": {"step": 70},
                 "layer": [narrow_y, narrow_y]},
         lang=lang,
     ))
-
-
-def _lookup_expr(table: dict[str, str], key_expr: str) -> str:
-    """A Vega expression that picks a precomputed sentence by a control's value."""
-    return f"{json.dumps(table, ensure_ascii=False)}[{key_expr}]"
 
 
 def administration_totals(removals: pd.DataFrame | None = None,
@@ -637,12 +627,12 @@ def administration_totals(removals: pd.DataFrame | None = None,
     rule = alt.param(name=f"{key}rule", value=rules[0][1],
                      bind=alt.binding_radio(options=rule_texts,
                                             name=t("Assign fiscal years by"),
-                                            **_labelled(rule_texts,
+                                            **binding_labels(rule_texts,
                                                         [t(r) for r in rule_texts])))
     shows = [N_("Both"), *kinds.values()]
     show = alt.param(name=f"{key}show", value="Both",
                      bind=alt.binding_select(options=shows, name=t("Show"),
-                                             **_labelled(shows, [t(shows[0]), *shows[1:]])))
+                                             **binding_labels(shows, [t(shows[0]), *shows[1:]])))
     chart = (
         alt.Chart(long)
         .transform_filter(f"datum.rule_text == {key}rule")
@@ -714,7 +704,7 @@ def administration_totals(removals: pd.DataFrame | None = None,
         datasets=["removals_returns", "administrations"],
         table=table,
         table_caption=t("Removals and returns by administration, under both rules"),
-        live=_lookup_expr(sentences, f"{key}rule + '|' + {key}show"),
+        live=vega_lookup(sentences, f"{key}rule + '|' + {key}show"),
         live_name=f"{key}live",
         narrow={"height": 240,
                 "encoding": {"x": {"axis": {"labelAngle": -45, "labelAlign": "right",

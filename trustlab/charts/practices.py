@@ -19,7 +19,14 @@ import pandas as pd
 
 from .. import data
 from ..i18n import N_, translator
-from .base import finish, message_pieces, vega_concat, vega_str
+from .base import (
+    binding_labels,
+    finish,
+    message_pieces,
+    shown_value,
+    vega_concat,
+    vega_str,
+)
 
 # Data values the charts show (legend, axis and menu labels, tooltip and table cells): the
 # catalogue holds every value of these columns (``python -m trustlab.translations update``).
@@ -150,22 +157,6 @@ def _common_prefix(x: str, y: str) -> str:
     return x[:n]
 
 
-def _lookup(signal: str, values, t) -> str:
-    """Vega expression for the translated text of a control's (English) value: the signal
-    itself when no value changes (English), otherwise a lookup in an object literal."""
-    table = {v: t(v) for v in values}
-    if all(k == v for k, v in table.items()):
-        return signal
-    pairs = ", ".join(f"{vega_str(k)}: {vega_str(v)}" for k, v in table.items())
-    return "{" + pairs + f"}}[{signal}]"
-
-
-def _labelled(options: list[str], labels: list[str]) -> dict:
-    """``labels=`` for a radio or menu whose values stay in English (nothing when the labels
-    equal the values, as in English)."""
-    return {} if list(labels) == list(options) else {"labels": list(labels)}
-
-
 def programs_explorer(df: pd.DataFrame | None = None, *,
                       lang: str | None = None) -> alt.Chart:
     """Programs (rows) by the practices they illustrate (columns). Menus filter by practice
@@ -204,8 +195,9 @@ def programs_explorer(df: pd.DataFrame | None = None, *,
     years = long["year_started"].dropna()
     lo, hi = int(years.min()), int(years.max())
     regions = [N_("Northeast"), N_("Midwest"), N_("South"), N_("West")]  # values: English
-    region_shown = _lookup("pe_region", regions, t)  # the data's (translated) region
-    evidence_shown = _lookup("pe_evidence", PROGRAM_EVIDENCE, t)
+    # the data's (translated) region and evidence kind for the menus' (English) values
+    region_shown = shown_value("pe_region", {v: t(v) for v in regions})
+    evidence_shown = shown_value("pe_evidence", {v: t(v) for v in PROGRAM_EVIDENCE})
     practice = alt.param(
         name="pe_practice", value="All",
         bind=alt.binding_select(options=["All", *pr.PRACTICES],
@@ -551,11 +543,12 @@ def u_visa_backlog(df: pd.DataFrame | None = None, *,
     measure = alt.param(
         name="uv_measure", value=measures[0],
         bind=alt.binding_radio(options=measures, name=t("Show"),
-                               **_labelled(measures, [t(m) for m in measures])))
+                               **binding_labels(measures, [t(m) for m in measures])))
     petitions = t("Petitions (victims and family members)")
     bars = (
         alt.Chart(shown)
-        .transform_filter(f"datum.measure == {_lookup('uv_measure', measures, t)}")
+        .transform_filter("datum.measure == "
+                          + shown_value("uv_measure", {v: t(v) for v in measures}))
         .mark_bar(color="#1f6fb2")
         .encode(
             x=alt.X("fiscal_year:O", title=t("Fiscal year"), axis=alt.Axis(labelAngle=0)),

@@ -9,7 +9,6 @@ labels are translated."""
 
 from __future__ import annotations
 
-import json
 import textwrap
 
 import altair as alt
@@ -17,7 +16,16 @@ import pandas as pd
 
 from .. import data, i18n
 from ..i18n import N_, translator
-from .base import PALETTE, WIDTH, finish, vega_message, when
+from .base import (
+    PALETTE,
+    WIDTH,
+    binding_labels,
+    finish,
+    shown_value,
+    vega_lookup,
+    vega_message,
+    when,
+)
 
 # Data columns whose values the charts show (legend, axis and menu labels, tooltips, tables):
 # `python -m trustlab.translations update` puts every value in the catalogue.
@@ -72,25 +80,6 @@ _NARROW_LEGEND = {"legend": {"direction": "vertical", "columns": 1,
 _NARROW_LEGEND_LAST = {"legend": {
     "direction": "vertical", "columns": 1,
     "labelExpr": "split(replace(datum.label, regexp(' ([^ ]+)$'), '|$1'), '|')"}}
-
-
-def _lookup(table: dict[str, str], key: str) -> str:
-    """A Vega expression picking a precomputed sentence by a key built from control values."""
-    return json.dumps(table, ensure_ascii=False) + f"[{key}]"
-
-
-def _shown(param: str, values, t) -> str:
-    """A Vega expression for the text the data shows for the current value of control
-    ``param``, whose option ``values`` stay English while the data's categories are
-    translated with ``t``: the parameter itself when nothing is translated."""
-    table = {v: t(v) for v in values}
-    return param if all(k == v for k, v in table.items()) else _lookup(table, param)
-
-
-def _labels(options: list, labels: list[str]):
-    """A menu's translated ``labels`` for its English ``options``: none when they read the
-    same (English)."""
-    return alt.Undefined if labels == [str(o) for o in options] else labels
 
 
 def _pct(v: float, sign: bool = False) -> str:
@@ -183,7 +172,7 @@ def survey_by_status(df: pd.DataFrame | None = None, *,
     default = default_question if default_question in items else items[0]
     menu = [item_labels[i] for i in items]
     pick = alt.param(name="ch4_question", value=default,
-                     bind=alt.binding_select(options=items, labels=_labels(items, menu),
+                     bind=alt.binding_select(options=items, **binding_labels(items, menu),
                                              name=t("Question")))
     base = (alt.Chart(d).transform_filter("datum.item == ch4_question")
             .encode(y=alt.Y("bar:N", title=None, sort=None,
@@ -246,7 +235,7 @@ def survey_by_status(df: pd.DataFrame | None = None, *,
         datasets=["survey_results"],
         table=table,
         table_caption=t("Every published percentage in the chart, question by question"),
-        live=_lookup(sentences, "ch4_question"),
+        live=vega_lookup(sentences, "ch4_question"),
         live_name="ch4_question_live",
         # Phones: labels on several lines, the percentage above the respondents.
         narrow={"layer": [{"encoding": {"y": {"axis": {"labelExpr": _WRAPPED}},
@@ -278,7 +267,7 @@ def ncvs_reporting_rates(df: pd.DataFrame | None = None, *,
                      bind=alt.binding_radio(options=years, name=t("Year")))
     cat = alt.param(name="ch4_category", value="All",
                     bind=alt.binding_select(options=["All", *categories],
-                                            labels=_labels(["All", *categories],
+                                            **binding_labels(["All", *categories],
                                                            [t("All"), *map(t, categories)]),
                                             name=t("Highlight category")))
     order = list(d.sort_values("display_order")["label"].drop_duplicates())
@@ -294,7 +283,8 @@ def ncvs_reporting_rates(df: pd.DataFrame | None = None, *,
                     color=alt.Color("category:N", title=t("Category"),
                                     sort=[t(c) for c in categories]),
                     opacity=alt.condition("ch4_category == 'All' || datum.category == "
-                                          + _shown("ch4_category", categories, t),
+                                          + shown_value("ch4_category",
+                                                        {v: t(v) for v in categories}),
                                           alt.value(1.0), alt.value(0.25)),
                     tooltip=[alt.Tooltip("crime_type:N", title=t("Type of crime")),
                              alt.Tooltip("year:Q", title=t("Year"), format="d"),
@@ -384,7 +374,7 @@ def ncvs_reporting_rates(df: pd.DataFrame | None = None, *,
         table_caption=t("Share and rate of victimizations reported to police, {first} and "
                         "{last}, by type of crime (types overlap: each sub-type is part of "
                         "the type above it)").format(first=years[0], last=last),
-        live=_lookup(sentences, "ch4_year + '|' + ch4_category"),
+        live=vega_lookup(sentences, "ch4_year + '|' + ch4_category"),
         live_name="ch4_ncvs_live",
         # Phones: long labels on two lines, so each row needs more height.
         narrow={"layer": _y_wrapped(2, first={
@@ -630,12 +620,12 @@ def police_changes_2017(df: pd.DataFrame | None = None, *,
            "window_str", "announced_str", "announced_by", "confidence"]]
     pick = alt.param(name="ch4_city", value="Both cities",
                      bind=alt.binding_select(options=cities,
-                                             labels=_labels(cities, [t("Both cities"),
+                                             **binding_labels(cities, [t("Both cities"),
                                                                      *map(t, cities[1:])]),
                                              name=t("City")))
     base = (alt.Chart(d)
             .transform_filter("ch4_city == 'Both cities' || datum.city == "
-                              + _shown("ch4_city", cities[1:], t))
+                              + shown_value("ch4_city", {v: t(v) for v in cities[1:]}))
             .encode(y=alt.Y("bar:N", title=None, sort=None,
                             axis=alt.Axis(labelLimit=400, labelExpr=_ONE_LINE)),
                     x=alt.X("pct_change:Q", title=t("Announced change in reports (%)"))))
@@ -701,7 +691,7 @@ def police_changes_2017(df: pd.DataFrame | None = None, *,
         table=table,
         table_caption=t("Each announced change in reports to police, with its window and "
                         "source"),
-        live=_lookup(sentences, "ch4_city"),
+        live=vega_lookup(sentences, "ch4_city"),
         live_name="ch4_city_live",
         # Phones: each label on three short lines. The legend would
         # start under the plot and run off a phone: the subtitle and every label name the
